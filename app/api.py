@@ -1,0 +1,16 @@
+"""Mounts the routers under /api/v1."""
+
+from fastapi import APIRouter
+
+from app.auth.router import router as auth_router
+from app.clients.router import router as clients_router
+from app.posts.router import router as posts_router
+from app.tenants.router import admin_router
+from app.tenants.router import router as tenant_router
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(auth_router)
+api_router.include_router(tenant_router)
+api_router.include_router(admin_router)
+api_router.include_router(clients_router)
+api_router.include_router(posts_router)

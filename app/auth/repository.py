@@ -1,0 +1,76 @@
+"""Queries for authentication. These run before a tenant is known (login by email),
+so they are the one place that reads users across tenants, by email or token hash."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import LoginThrottle, RefreshToken
+from app.tenants.models import Tenant, User
+
+
+async def find_login_user(session: AsyncSession, email: str) -> Row[tuple[User, bool]] | None:
+    query = (
+        select(User, Tenant.is_active)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(User.email == email)
+    )
+    return (await session.execute(query)).first()
+
+
+async def throttle_state(session: AsyncSession, keys: list[str]) -> list[LoginThrottle]:
+    rows = await session.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+    return list(rows.scalars())
+
+
+async def add_failure(session: AsyncSession, key: str, window: timedelta) -> None:
+    now = datetime.now(UTC)
+    stmt = insert(LoginThrottle).values(key=key, window_start=now, failures=1)
+    expired = LoginThrottle.window_start < now - window
+    from sqlalchemy import case
+
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[LoginThrottle.key],
+        set_={
+            "failures": case((expired, 1), else_=LoginThrottle.failures + 1),
+            "window_start": case((expired, now), else_=LoginThrottle.window_start),
+        },
+    )
+    await session.execute(stmt)
+
+
+async def get_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+async def revoke_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+async def get_user_with_tenant(
+    session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID
+) -> Row[tuple[User, Tenant]] | None:
+    query = (
+        select(User, Tenant)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(User.id == user_id, User.tenant_id == tenant_id)
+    )
+    return (await session.execute(query)).first()

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from asgi_correlation_id import correlation_id
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.auth import service
+from app.auth.schemas import LoginIn, MeOut, RefreshIn, RegisterIn, TokenPair
+from app.core.auth import AuthDep, client_ip
+from app.core.config import Settings
+from app.core.errors import problem_responses
+from app.core.security import PasswordHasher
+from app.core.session import DatabaseDep, SessionDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
+
+
+def _info(request: Request) -> service.ClientInfo:
+    return service.ClientInfo(
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+        request_id=correlation_id.get(),
+    )
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
+InfoDep = Annotated[service.ClientInfo, Depends(_info)]
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TokenPair,
+    summary="Create an agency (tenant) and its owner",
+    responses=problem_responses(409, 422),
+)
+async def register(
+    data: RegisterIn, db: DatabaseDep, settings: SettingsDep, hasher: HasherDep, info: InfoDep
+) -> TokenPair:
+    return await service.register(db, settings, hasher, data, info)
+
+
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    summary="Log in with email and password",
+    responses=problem_responses(401, 422, 429),
+)
+async def login(
+    data: LoginIn, db: DatabaseDep, settings: SettingsDep, hasher: HasherDep, info: InfoDep
+) -> TokenPair:
+    return await service.login(db, settings, hasher, data.email, data.password, info)
+
+
+@router.post(
+    "/token",
+    response_model=TokenPair,
+    summary="OAuth2 password flow (used by Swagger's Authorize button)",
+    responses=problem_responses(401, 422, 429),
+)
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: DatabaseDep,
+    settings: SettingsDep,
+    hasher: HasherDep,
+    info: InfoDep,
+) -> TokenPair:
+    login_in = LoginIn(email=form.username, password=form.password)
+    return await service.login(db, settings, hasher, login_in.email, login_in.password, info)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Exchange a refresh token for a new pair (the old one stops working)",
+    responses=problem_responses(401, 422),
+)
+async def refresh(
+    data: RefreshIn, db: DatabaseDep, settings: SettingsDep, info: InfoDep
+) -> TokenPair:
+    return await service.refresh(db, settings, data.refresh_token, info)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a refresh token and every token rotated from the same login",
+    responses=problem_responses(401, 422),
+)
+async def logout(data: RefreshIn, db: DatabaseDep, info: InfoDep) -> Response:
+    await service.logout(db, data.refresh_token, info)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/me",
+    response_model=MeOut,
+    summary="The current user, tenant and role",
+    responses=problem_responses(401, 403),
+)
+async def me(session: SessionDep, auth: AuthDep) -> MeOut:
+    return await service.me(session, auth)

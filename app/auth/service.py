@@ -1,0 +1,253 @@
+"""Registration, login, token rotation and logout.
+
+These flows hash passwords, so they manage their own short transactions through the
+`Database` instead of the request session: no connection is held while hashing, and
+bookkeeping that must survive a refusal (failed-login counters, revoking a reused
+refresh token family) is committed before the error is raised.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import repository as repo
+from app.auth.models import RefreshToken
+from app.auth.schemas import MeOut, MeTenant, RegisterIn, TokenPair
+from app.core.auth import AuthContext
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.enums import Role
+from app.core.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
+from app.core.security import PasswordHasher, create_access_token, new_secret, sha256_hex
+from app.tenants import audit
+from app.tenants.models import Tenant, User
+
+INVALID_LOGIN = "Invalid email or password"
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str | None
+    user_agent: str | None
+    request_id: str | None
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return (slug or "tenant")[:60]
+
+
+def _actor(user: User, info: ClientInfo) -> AuthContext:
+    return AuthContext(
+        tenant_id=user.tenant_id,
+        role=Role(user.role),
+        user_id=user.id,
+        email=user.email,
+        is_superuser=user.is_superuser,
+        ip=info.ip,
+        user_agent=info.user_agent,
+        request_id=info.request_id,
+    )
+
+
+async def _issue_pair(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    info: ClientInfo,
+    family_id: uuid.UUID | None = None,
+) -> tuple[TokenPair, RefreshToken]:
+    refresh = new_secret(48)
+    row = RefreshToken(
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=sha256_hex(refresh),
+        expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_days),
+        ip=info.ip,
+        user_agent=(info.user_agent or "")[:400] or None,
+    )
+    session.add(row)
+    await session.flush()
+    access = create_access_token(settings, user_id=user.id, tenant_id=user.tenant_id)
+    pair = TokenPair(
+        access_token=access, refresh_token=refresh, expires_in=settings.access_token_minutes * 60
+    )
+    return pair, row
+
+
+async def register(
+    db: Database, settings: Settings, hasher: PasswordHasher, data: RegisterIn, info: ClientInfo
+) -> TokenPair:
+    email = data.email.lower()
+    password_hash = await hasher.hash(data.password)
+    async with db.session() as session, session.begin():
+        if (await session.execute(select(User.id).where(User.email == email))).first():
+            raise Conflict("A user with this email already exists")
+        slug = slugify(data.tenant_name)
+        if (await session.execute(select(Tenant.id).where(Tenant.slug == slug))).first():
+            slug = f"{slug[:50]}-{secrets.token_hex(4)}"
+        tenant = Tenant(
+            name=data.tenant_name,
+            slug=slug,
+            language=data.language.value,
+            timezone="UTC",
+            is_active=True,
+        )
+        session.add(tenant)
+        await session.flush()
+        user = User(
+            tenant_id=tenant.id,
+            email=email,
+            password_hash=password_hash,
+            full_name=data.full_name,
+            role=Role.owner.value,
+            is_active=True,
+            is_superuser=False,
+            last_login_at=datetime.now(UTC),
+        )
+        session.add(user)
+        try:
+            await session.flush()
+        except IntegrityError:
+            raise Conflict("A user with this email already exists")
+        actor = _actor(user, info)
+        audit.record(session, actor, "tenant.create", "tenant", tenant.id, {"name": tenant.name})
+        audit.record(session, actor, "user.create", "user", user.id, {"role": user.role})
+        pair, _ = await _issue_pair(session, settings, user, info)
+        return pair
+
+
+def _throttle_keys(email: str, ip: str | None) -> tuple[str, str]:
+    return f"email:{email}", f"ip:{ip or 'unknown'}"
+
+
+def _retry_after(window_start: datetime, window: timedelta) -> int:
+    remaining = (window_start + window - datetime.now(UTC)).total_seconds()
+    return max(1, math.ceil(remaining))
+
+
+async def login(
+    db: Database,
+    settings: Settings,
+    hasher: PasswordHasher,
+    email: str,
+    password: str,
+    info: ClientInfo,
+) -> TokenPair:
+    email = email.lower()
+    window = timedelta(seconds=settings.login_window_seconds)
+    email_key, ip_key = _throttle_keys(email, info.ip)
+    limits = {email_key: settings.login_max_attempts, ip_key: settings.login_max_attempts * 5}
+
+    async with db.session() as session, session.begin():
+        for bucket in await repo.throttle_state(session, [email_key, ip_key]):
+            fresh = bucket.window_start > datetime.now(UTC) - window
+            if fresh and bucket.failures >= limits[bucket.key]:
+                raise TooManyRequests(
+                    "Too many failed logins; try again later",
+                    headers={"Retry-After": str(_retry_after(bucket.window_start, window))},
+                )
+        found = await repo.find_login_user(session, email)
+
+    user, tenant_active = (found[0], found[1]) if found else (None, False)
+    # Always one verify, even for an unknown email: timing reveals nothing.
+    valid, new_hash = await hasher.verify(password, user.password_hash if user else None)
+
+    async with db.session() as session, session.begin():
+        if not valid or user is None:
+            await repo.add_failure(session, email_key, window)
+            await repo.add_failure(session, ip_key, window)
+            if user is not None:
+                audit.record(session, _actor(user, info), "auth.login_failed", "user", user.id)
+            raise Unauthorized(INVALID_LOGIN)
+        if not user.is_active or not tenant_active:
+            raise Unauthorized("This account is disabled")
+        user = await _reload(session, user)
+        user.last_login_at = datetime.now(UTC)
+        if new_hash:
+            user.password_hash = new_hash
+        audit.record(session, _actor(user, info), "auth.login", "user", user.id)
+        pair, _ = await _issue_pair(session, settings, user, info)
+        return pair
+
+
+async def _reload(session: AsyncSession, user: User) -> User:
+    fresh = await session.get(User, user.id)
+    if fresh is None:
+        raise Unauthorized(INVALID_LOGIN)
+    return fresh
+
+
+async def refresh(db: Database, settings: Settings, token: str, info: ClientInfo) -> TokenPair:
+    async with db.session() as session:
+        async with session.begin():
+            row = await repo.get_refresh_token(session, sha256_hex(token))
+            if row is None:
+                raise Unauthorized("Invalid refresh token")
+            if row.revoked_at is not None:
+                # A rotated token came back: assume theft and end the whole login.
+                await repo.revoke_family(session, row.family_id)
+                reused = True
+            else:
+                reused = False
+        if reused:
+            raise Unauthorized("Refresh token already used; please log in again")
+        async with session.begin():
+            row = await repo.get_refresh_token(session, sha256_hex(token))
+            if row is None or row.revoked_at is not None:
+                raise Unauthorized("Invalid refresh token")
+            if row.expires_at <= datetime.now(UTC):
+                raise Unauthorized("Refresh token expired")
+            found = await repo.get_user_with_tenant(session, row.user_id, row.tenant_id)
+            if found is None or not found[0].is_active or not found[1].is_active:
+                raise Unauthorized("This account is disabled")
+            user = found[0]
+            pair, new_row = await _issue_pair(session, settings, user, info, row.family_id)
+            row.revoked_at = datetime.now(UTC)
+            row.replaced_by_id = new_row.id
+            return pair
+
+
+async def logout(db: Database, token: str, info: ClientInfo) -> None:
+    async with db.session() as session, session.begin():
+        row = await repo.get_refresh_token(session, sha256_hex(token))
+        if row is None:
+            raise Unauthorized("Invalid refresh token")
+        await repo.revoke_family(session, row.family_id)
+        user = await session.get(User, row.user_id)
+        if user is not None:
+            audit.record(session, _actor(user, info), "auth.logout", "user", user.id)
+
+
+async def revoke_user_tokens(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await repo.revoke_for_user(session, user_id)
+
+
+async def me(session: AsyncSession, auth: AuthContext) -> MeOut:
+    if auth.user_id is None:
+        raise Forbidden("API keys have no user; this endpoint needs a user token")
+    found = await repo.get_user_with_tenant(session, auth.user_id, auth.tenant_id)
+    if found is None:
+        raise Unauthorized("User no longer exists")
+    user, tenant = found
+    return MeOut(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=Role(user.role),
+        is_superuser=user.is_superuser,
+        last_login_at=user.last_login_at,
+        tenant=MeTenant(id=tenant.id, name=tenant.name, slug=tenant.slug, language=tenant.language),
+    )  # type: ignore[arg-type]

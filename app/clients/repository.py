@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row
+
+from app.clients.models import Client, SocialAccount
+from app.core.repository import TenantRepository
+
+CLIENT_OUT_COLUMNS = (
+    Client.id,
+    Client.name,
+    Client.industry,
+    Client.country,
+    Client.language,
+    Client.website,
+    Client.description,
+    Client.competitors,
+    Client.created_at,
+    Client.updated_at,
+)
+
+
+class ClientRepository(TenantRepository[Client]):
+    model = Client
+
+    async def get_row(self, client_id: uuid.UUID) -> Row[Any] | None:
+        """Hot read path: only the columns the response needs, no ORM identity map."""
+        query = self._scoped(*CLIENT_OUT_COLUMNS).where(Client.id == client_id)
+        return (await self.session.execute(query)).first()
+
+    async def exists(self, client_id: uuid.UUID) -> bool:
+        query = self._scoped(Client.id).where(Client.id == client_id)
+        return (await self.session.execute(query)).first() is not None
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        q: str | None,
+        industry: str | None,
+        country: str | None,
+        sort: str,
+    ) -> tuple[list[Row[Any]], int]:
+        query = self._scoped(*CLIENT_OUT_COLUMNS)
+        if q:
+            query = query.where(Client.name.icontains(q, autoescape=True))
+        if industry:
+            query = query.where(Client.industry == industry)
+        if country:
+            query = query.where(Client.country == country.upper())
+        total = await self.count(query)
+        order = {
+            "name": (Client.name, Client.id),
+            "-name": (Client.name.desc(), Client.id),
+            "created_at": (Client.created_at, Client.id),
+            "-created_at": (Client.created_at.desc(), Client.id),
+        }[sort]
+        rows = await self.session.execute(query.order_by(*order).limit(limit).offset(offset))
+        return list(rows.all()), total
+
+
+class AccountRepository(TenantRepository[SocialAccount]):
+    model = SocialAccount
+
+    async def get_for_client(
+        self, client_id: uuid.UUID, account_id: uuid.UUID
+    ) -> SocialAccount | None:
+        query = self._scoped().where(
+            SocialAccount.id == account_id, SocialAccount.client_id == client_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def list(
+        self, client_id: uuid.UUID, *, limit: int, offset: int, platform: str | None
+    ) -> tuple[list[SocialAccount], int]:
+        query = self._scoped().where(SocialAccount.client_id == client_id)
+        if platform:
+            query = query.where(SocialAccount.platform == platform)
+        total = await self.count(query)
+        rows = await self.session.execute(
+            query.order_by(SocialAccount.platform, SocialAccount.handle, SocialAccount.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows.scalars()), total
+
+    async def all_for_client(self, client_id: uuid.UUID) -> list[SocialAccount]:
+        rows = await self.session.execute(
+            self._scoped().where(SocialAccount.client_id == client_id)
+        )
+        return list(rows.scalars())
+
+    async def ids_for_client(self, client_id: uuid.UUID) -> dict[uuid.UUID, str]:
+        rows = await self.session.execute(
+            self._scoped(SocialAccount.id, SocialAccount.platform).where(
+                SocialAccount.client_id == client_id
+            )
+        )
+        return {r[0]: r[1] for r in rows.all()}
+
+
+__all__ = ["AccountRepository", "ClientRepository"]

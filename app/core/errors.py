@@ -1,0 +1,259 @@
+"""One error format for every 4xx/5xx: RFC 9457 `application/problem+json`.
+
+Services raise `AppError` subclasses that carry their status; the handlers here render
+them, FastAPI's validation errors and anything unexpected in the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://pixely.dev/problems/"
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(description="Where the problem is, e.g. ['body', 'email']")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=[TYPE_BASE + "not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str | None = Field(default=None, examples=["Client not found"])
+    instance: str | None = Field(default=None, examples=["/api/v1/clients/0f0c..."])
+    request_id: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class AppError(Exception):
+    status_code = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = headers
+        self.errors = errors
+
+
+class BadRequest(AppError):
+    pass
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    slug = "unauthorized"
+    title = "Not authenticated"
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class Forbidden(AppError):
+    status_code = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    slug = "payload-too-large"
+    title = "Payload too large"
+
+
+class UnprocessableEntity(AppError):
+    status_code = 422
+    slug = "validation-error"
+    title = "Validation error"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    slug = "service-unavailable"
+    title = "Service unavailable"
+
+
+_HTTP_TITLES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Not authenticated"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Validation error"),
+    429: ("too-many-requests", "Too many requests"),
+}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    *,
+    slug: str,
+    title: str,
+    detail: str | None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": correlation_id.get(),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(
+        jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_JSON
+    )
+
+
+def _clean_validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
+    cleaned = []
+    for err in raw:
+        loc = [p if isinstance(p, (str, int)) else str(p) for p in err.get("loc", ())]
+        cleaned.append(
+            {
+                "loc": loc,
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "value_error")),
+            }
+        )
+    return cleaned
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request,
+        exc.status_code,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _clean_validation_errors(list(exc.errors()))
+    first = errors[0] if errors else None
+    detail = (
+        f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "Invalid request"
+    )
+    return problem_response(
+        request,
+        422,
+        slug="validation-error",
+        title="Validation error",
+        detail=detail,
+        errors=errors,
+    )
+
+
+async def _pydantic_error(request: Request, exc: Exception) -> JSONResponse:
+    # A model built inside a handler from user input (e.g. the OAuth2 form) failed.
+    assert isinstance(exc, ValidationError)
+    errors = _clean_validation_errors(list(exc.errors()))
+    first = errors[0] if errors else None
+    detail = (
+        f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "Invalid input"
+    )
+    return problem_response(
+        request,
+        422,
+        slug="validation-error",
+        title="Validation error",
+        detail=detail,
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug, title = _HTTP_TITLES.get(exc.status_code, ("error", "Error"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem_response(
+        request,
+        exc.status_code,
+        slug=slug,
+        title=title,
+        detail=detail,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        500,
+        slug="internal-error",
+        title="Internal server error",
+        detail="An unexpected error occurred; it has been logged.",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ValidationError, _pydantic_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem+json errors."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        _, title = _HTTP_TITLES.get(status, ("error", "Error"))
+        out[status] = {"model": Problem, "description": title, "content": {PROBLEM_JSON: {}}}
+    return out

@@ -1,0 +1,45 @@
+"""Structured logs (structlog) with the request id on every line."""
+
+from __future__ import annotations
+
+import logging
+
+import structlog
+from asgi_correlation_id import correlation_id
+
+
+def _add_request_id(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+    rid = correlation_id.get()
+    if rid:
+        event["request_id"] = rid
+    return event
+
+
+def configure_logging(level: str = "INFO", json: bool = False) -> None:
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    )
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        _add_request_id,
+        structlog.processors.TimeStamper(fmt="iso"),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Access logs per request are noise at benchmark rates; errors still show.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -1,0 +1,67 @@
+"""Tenant scoping in one place.
+
+Every tenant-owned repository subclasses `TenantRepository`: it is built with the
+caller's `AuthContext` and starts every query from `_scoped()`, which adds the tenant
+filter. There is no other way to read tenant data, so another tenant's id simply
+finds nothing (404), never a 403 and never its data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.auth import AuthContext
+from app.core.db import Base
+
+M = TypeVar("M", bound=Base)
+
+
+class TenantRepository(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: AsyncSession, auth: AuthContext) -> None:
+        self.session = session
+        self.auth = auth
+        self.tenant_id = auth.tenant_id
+
+    def _scoped(self, *columns: Any) -> Select[Any]:
+        query = select(*columns) if columns else select(self.model)
+        tenant_col = self.model.tenant_id  # type: ignore[attr-defined]
+        return query.where(tenant_col == self.tenant_id)
+
+    async def get(self, obj_id: uuid.UUID) -> M | None:
+        query = self._scoped().where(self.model.id == obj_id)  # type: ignore[attr-defined]
+        result = await self.session.execute(query)
+        return result.scalar_one_or_none()
+
+    def add(self, obj: M) -> M:
+        obj.tenant_id = self.tenant_id  # type: ignore[attr-defined]
+        self.session.add(obj)
+        return obj
+
+    async def delete(self, obj: M) -> None:
+        await self.session.delete(obj)
+
+    async def count(self, query: Select[Any]) -> int:
+        total = await self.session.execute(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        )
+        return int(total.scalar_one())
+
+
+async def flush_or_conflict(session: AsyncSession, message: str) -> None:
+    """Flush; a unique-constraint violation becomes a 409 (the request rolls back)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.core.errors import Conflict
+
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "unique" in str(exc.orig).lower() or "duplicate" in str(exc.orig).lower():
+            raise Conflict(message)
+        raise

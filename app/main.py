@@ -1,0 +1,109 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+
+from app.api import api_router
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.embedded import start_embedded, to_async_url
+from app.core.errors import ServiceUnavailable, install_error_handlers, problem_responses
+from app.core.logging import configure_logging
+from app.core.security import PasswordHasher
+
+DESCRIPTION = """
+Pixely keeps an agency's clients (the brands it analyses), their social accounts, posts
+and account metrics, and runs analyses on them.
+
+**Authenticate** with the *Authorize* button (email and password of a user; the demo
+login is printed by `pixely serve`), or send an `X-API-Key` header.
+Errors are `application/problem+json` (RFC 9457).
+"""
+
+TAGS = [
+    {"name": "auth", "description": "Register, log in, rotate and revoke tokens."},
+    {"name": "tenant", "description": "The current agency: users, API keys, audit log."},
+    {"name": "admin", "description": "Platform superusers: every tenant."},
+    {"name": "clients", "description": "The brands an agency analyses and their accounts."},
+    {"name": "posts and metrics", "description": "A client's posts and audience metrics."},
+    {"name": "health", "description": "Liveness and readiness."},
+]
+
+
+def database_url(settings: Settings) -> str:
+    """The configured URL, or one for the embedded server started by `pixely serve`."""
+    url = settings.database_url or os.environ.get("PIXELY_EMBEDDED_URL")
+    if url:
+        return to_async_url(url)
+    server = start_embedded(settings.pgdata_dir)
+    return to_async_url(server.get_uri())
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_db = db is None
+        app.state.db = db or Database.from_settings(settings, database_url(settings))
+        app.state.hasher = PasswordHasher(
+            settings.password_hash_workers, settings.password_hash_queue
+        )
+        try:
+            yield
+        finally:
+            app.state.hasher.shutdown()
+            if own_db:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Pixely API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After", "Location"],
+        )
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.include_router(api_router)
+
+    @app.get("/health", tags=["health"], summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/ready",
+        tags=["health"],
+        summary="Readiness: the database answers",
+        responses=problem_responses(503),
+    )
+    async def ready(request: Request) -> dict[str, Any]:
+        database: Database = request.app.state.db
+        try:
+            async with database.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            raise ServiceUnavailable("The database is not reachable")
+        return {"status": "ready", "database": "ok"}
+
+    return app

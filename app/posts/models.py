@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, IdMixin, TenantMixin, TimestampMixin
+from app.core.enums import ContentType, Platform, check_in
+
+
+class Post(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A post collected on one of a client's social accounts (own or a mention)."""
+
+    __tablename__ = "post"
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_id"),
+        CheckConstraint(check_in("platform", Platform), name="platform"),
+        CheckConstraint(check_in("content_type", ContentType), name="content_type"),
+        CheckConstraint(
+            "likes >= 0 AND comments >= 0 AND shares >= 0 AND views >= 0 AND reach >= 0"
+            " AND author_followers >= 0",
+            name="counts_non_negative",
+        ),
+        Index("ix_post_client_published", "tenant_id", "client_id", "published_at", "id"),
+    )
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("client.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("social_account.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(120))
+    author_handle: Mapped[str] = mapped_column(String(100))
+    author_followers: Mapped[int] = mapped_column(BigInteger, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    likes: Mapped[int] = mapped_column(BigInteger, default=0)
+    comments: Mapped[int] = mapped_column(BigInteger, default=0)
+    shares: Mapped[int] = mapped_column(BigInteger, default=0)
+    views: Mapped[int] = mapped_column(BigInteger, default=0)
+    reach: Mapped[int] = mapped_column(BigInteger, default=0)
+    content_type: Mapped[str] = mapped_column(String(16), default=ContentType.text.value)
+    hashtags: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    mentions: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    language: Mapped[str | None] = mapped_column(String(8))
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AccountMetric(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A snapshot of an account's audience figures at one time."""
+
+    __tablename__ = "account_metric"
+    __table_args__ = (
+        UniqueConstraint("account_id", "captured_at"),
+        CheckConstraint(
+            "followers >= 0 AND following >= 0 AND posts_total >= 0 AND reach >= 0"
+            " AND impressions >= 0 AND engagement_rate >= 0",
+            name="counts_non_negative",
+        ),
+        Index("ix_account_metric_client_captured", "tenant_id", "client_id", "captured_at", "id"),
+    )
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("client.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("social_account.id", ondelete="CASCADE"), index=True
+    )
+    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    followers: Mapped[int] = mapped_column(BigInteger, default=0)
+    following: Mapped[int] = mapped_column(BigInteger, default=0)
+    posts_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    engagement_rate: Mapped[float] = mapped_column(Float, default=0.0)
+    reach: Mapped[int] = mapped_column(BigInteger, default=0)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from app.core.auth import AnalystDep, ReaderDep
+from app.core.bulk import IMPORT_OPENAPI, open_upload
+from app.core.config import Settings
+from app.core.enums import Platform
+from app.core.errors import problem_responses
+from app.core.pagination import Page, PageDep
+from app.core.session import SessionDep
+from app.posts import service
+from app.posts.schemas import (
+    ImportResult,
+    MetricCreate,
+    MetricOut,
+    MetricUpdate,
+    PostCreate,
+    PostOut,
+    PostUpdate,
+)
+
+router = APIRouter(prefix="/clients/{client_id}", tags=["posts and metrics"])
+
+READ = problem_responses(401, 404, 422)
+WRITE = problem_responses(401, 403, 404, 409, 422)
+IMPORT = problem_responses(400, 401, 403, 404, 413, 415, 422)
+
+PostSort = Literal[
+    "published_at",
+    "-published_at",
+    "likes",
+    "-likes",
+    "comments",
+    "-comments",
+    "shares",
+    "-shares",
+    "views",
+    "-views",
+]
+ModeQuery = Annotated[
+    service.ImportMode,
+    Query(
+        description="atomic: any bad row rejects the whole document (nothing written); "
+        "partial: valid rows are written and bad rows reported"
+    ),
+]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.get("/posts", response_model=Page[PostOut], summary="List a client's posts", responses=READ)
+async def list_posts(
+    client_id: uuid.UUID,
+    session: SessionDep,
+    auth: ReaderDep,
+    page: PageDep,
+    account_id: uuid.UUID | None = None,
+    platform: Platform | None = None,
+    since: Annotated[datetime | None, Query(description="published_at >= since")] = None,
+    until: Annotated[datetime | None, Query(description="published_at < until")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text contains")] = None,
+    is_own: Annotated[
+        bool | None, Query(description="true: the brand's own posts; false: mentions by others")
+    ] = None,
+    language: Annotated[str | None, Query(pattern=r"^[a-z]{2,3}$")] = None,
+    hashtag: Annotated[str | None, Query(max_length=200)] = None,
+    sort: PostSort = "-published_at",
+) -> Page[PostOut]:
+    rows, total = await service.list_posts(
+        session,
+        auth,
+        client_id,
+        limit=page.limit,
+        offset=page.offset,
+        account_id=account_id,
+        platform=platform.value if platform else None,
+        since=since,
+        until=until,
+        q=q,
+        is_own=is_own,
+        language=language,
+        hashtag=hashtag,
+        sort=sort,
+    )
+    return Page(
+        items=[PostOut.model_validate(r._mapping) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/posts",
+    response_model=PostOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a post",
+    responses=WRITE,
+)
+async def create_post(
+    client_id: uuid.UUID, data: PostCreate, session: SessionDep, auth: AnalystDep
+) -> PostOut:
+    return PostOut.model_validate(await service.create_post(session, auth, client_id, data))
+
+
+@router.post(
+    "/posts/import",
+    response_model=ImportResult,
+    summary="Import posts from a JSON array or a CSV (upsert on account + external_id)",
+    openapi_extra=IMPORT_OPENAPI,
+    responses=IMPORT,
+)
+async def import_posts(
+    client_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    auth: AnalystDep,
+    mode: ModeQuery = service.ImportMode.atomic,
+) -> ImportResult:
+    settings = _settings(request)
+    source = await open_upload(request, settings.import_max_bytes)
+    return await service.import_rows(
+        session,
+        auth,
+        client_id,
+        source,
+        service.POSTS,
+        mode=mode,
+        max_rows=settings.import_max_rows,
+    )
+
+
+@router.get("/posts/{post_id}", response_model=PostOut, summary="One post", responses=READ)
+async def get_post(
+    client_id: uuid.UUID, post_id: uuid.UUID, session: SessionDep, auth: ReaderDep
+) -> PostOut:
+    return PostOut.model_validate(await service.get_post(session, auth, client_id, post_id))
+
+
+@router.patch("/posts/{post_id}", response_model=PostOut, summary="Update a post", responses=WRITE)
+async def update_post(
+    client_id: uuid.UUID,
+    post_id: uuid.UUID,
+    data: PostUpdate,
+    session: SessionDep,
+    auth: AnalystDep,
+) -> PostOut:
+    return PostOut.model_validate(
+        await service.update_post(session, auth, client_id, post_id, data)
+    )
+
+
+@router.delete(
+    "/posts/{post_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a post",
+    responses=WRITE,
+)
+async def delete_post(
+    client_id: uuid.UUID, post_id: uuid.UUID, session: SessionDep, auth: AnalystDep
+) -> Response:
+    await service.delete_post(session, auth, client_id, post_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/metrics",
+    response_model=Page[MetricOut],
+    summary="List a client's account metrics",
+    responses=READ,
+)
+async def list_metrics(
+    client_id: uuid.UUID,
+    session: SessionDep,
+    auth: ReaderDep,
+    page: PageDep,
+    account_id: uuid.UUID | None = None,
+    since: Annotated[datetime | None, Query(description="captured_at >= since")] = None,
+    until: Annotated[datetime | None, Query(description="captured_at < until")] = None,
+    sort: Literal["captured_at", "-captured_at"] = "captured_at",
+) -> Page[MetricOut]:
+    rows, total = await service.list_metrics(
+        session,
+        auth,
+        client_id,
+        limit=page.limit,
+        offset=page.offset,
+        account_id=account_id,
+        since=since,
+        until=until,
+        sort=sort,
+    )
+    return Page(
+        items=[MetricOut.model_validate(r._mapping) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/metrics",
+    response_model=MetricOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an account metric",
+    responses=WRITE,
+)
+async def create_metric(
+    client_id: uuid.UUID, data: MetricCreate, session: SessionDep, auth: AnalystDep
+) -> MetricOut:
+    return MetricOut.model_validate(await service.create_metric(session, auth, client_id, data))
+
+
+@router.post(
+    "/metrics/import",
+    response_model=ImportResult,
+    summary="Import metrics from a JSON array or a CSV (upsert on account + captured_at)",
+    openapi_extra=IMPORT_OPENAPI,
+    responses=IMPORT,
+)
+async def import_metrics(
+    client_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    auth: AnalystDep,
+    mode: ModeQuery = service.ImportMode.atomic,
+) -> ImportResult:
+    settings = _settings(request)
+    source = await open_upload(request, settings.import_max_bytes)
+    return await service.import_rows(
+        session,
+        auth,
+        client_id,
+        source,
+        service.METRICS,
+        mode=mode,
+        max_rows=settings.import_max_rows,
+    )
+
+
+@router.get("/metrics/{metric_id}", response_model=MetricOut, summary="One metric", responses=READ)
+async def get_metric(
+    client_id: uuid.UUID, metric_id: uuid.UUID, session: SessionDep, auth: ReaderDep
+) -> MetricOut:
+    return MetricOut.model_validate(await service.get_metric(session, auth, client_id, metric_id))
+
+
+@router.patch(
+    "/metrics/{metric_id}", response_model=MetricOut, summary="Update a metric", responses=WRITE
+)
+async def update_metric(
+    client_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    data: MetricUpdate,
+    session: SessionDep,
+    auth: AnalystDep,
+) -> MetricOut:
+    return MetricOut.model_validate(
+        await service.update_metric(session, auth, client_id, metric_id, data)
+    )
+
+
+@router.delete(
+    "/metrics/{metric_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a metric",
+    responses=WRITE,
+)
+async def delete_metric(
+    client_id: uuid.UUID, metric_id: uuid.UUID, session: SessionDep, auth: AnalystDep
+) -> Response:
+    await service.delete_metric(session, auth, client_id, metric_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from app.clients.schemas import Handle, Url
+from app.core.enums import ContentType, Platform
+from app.tenants.schemas import StrictModel
+
+Count = Annotated[int, Field(ge=0, le=10**13)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+_HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
+_MENTION = re.compile(r"@(\w[\w.]*)", re.UNICODE)
+
+
+def _split_list(value: Any) -> Any:
+    """CSV cells hold lists as 'a|b' or 'a,b' or '#a #b'."""
+    if isinstance(value, str):
+        parts = re.split(r"[|,;\s]+", value.strip())
+        return [p.lstrip("#@") for p in parts if p.lstrip("#@")]
+    return value
+
+
+def _normalize_tags(values: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for v in values:
+        seen.setdefault(v.lstrip("#@").lower(), None)
+    return [v for v in seen if v]
+
+
+TagList = Annotated[
+    list[Tag], BeforeValidator(_split_list), AfterValidator(_normalize_tags), Field(max_length=100)
+]
+
+
+def hashtags_in(text: str) -> list[str]:
+    return _normalize_tags(_HASHTAG.findall(text))
+
+
+def mentions_in(text: str) -> list[str]:
+    return _normalize_tags(_MENTION.findall(text))
+
+
+class PostFields(StrictModel):
+    author_handle: Handle = Field(examples=["maria_lima"])
+    author_followers: Count = 0
+    text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] = Field(
+        examples=["Excelente atención en la agencia de Miraflores 👏 #BancoAndino"]
+    )
+    published_at: AwareDatetime = Field(examples=["2026-03-14T19:30:00Z"])
+    likes: Count = 0
+    comments: Count = 0
+    shares: Count = 0
+    views: Count = 0
+    reach: Count = 0
+    content_type: ContentType = ContentType.text
+    hashtags: TagList | None = Field(default=None, description="Defaults to the #tags in text")
+    mentions: TagList | None = Field(default=None, description="Defaults to the @handles in text")
+    url: Url | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] | None = None
+    is_own: bool = Field(default=False, description="True when the brand itself posted it")
+
+
+class PostCreate(PostFields):
+    account_id: uuid.UUID
+    external_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
+    ] = Field(examples=["1769834"])
+
+
+class PostImportRow(PostFields):
+    """One row of an import: the account is given by id, or by platform + handle."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: uuid.UUID | None = None
+    platform: Platform | None = None
+    account_handle: Handle | None = None
+    external_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
+    ]
+
+    @model_validator(mode="after")
+    def _account_given(self) -> PostImportRow:
+        if self.account_id is None and (self.platform is None or self.account_handle is None):
+            raise ValueError("give account_id, or platform and account_handle")
+        return self
+
+
+class PostUpdate(StrictModel):
+    author_followers: Count | None = None
+    text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = None
+    published_at: AwareDatetime | None = None
+    likes: Count | None = None
+    comments: Count | None = None
+    shares: Count | None = None
+    views: Count | None = None
+    reach: Count | None = None
+    content_type: ContentType | None = None
+    hashtags: TagList | None = None
+    mentions: TagList | None = None
+    url: Url | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] | None = None
+    is_own: bool | None = None
+
+
+class PostOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    account_id: uuid.UUID
+    platform: Platform
+    external_id: str
+    author_handle: str
+    author_followers: int
+    text: str
+    published_at: datetime
+    likes: int
+    comments: int
+    shares: int
+    views: int
+    reach: int
+    content_type: ContentType
+    hashtags: list[str]
+    mentions: list[str]
+    url: str | None
+    language: str | None
+    is_own: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class MetricFields(StrictModel):
+    captured_at: AwareDatetime = Field(examples=["2026-03-14T00:00:00Z"])
+    followers: Count = Field(examples=[125_400])
+    following: Count = 0
+    posts_total: Count = 0
+    engagement_rate: Annotated[float, Field(ge=0, le=100)] = Field(
+        default=0.0, description="Engagements per impression, as a fraction (0.034 = 3.4%)"
+    )
+    reach: Count = 0
+    impressions: Count = 0
+
+
+class MetricCreate(MetricFields):
+    account_id: uuid.UUID
+
+
+class MetricImportRow(MetricFields):
+    account_id: uuid.UUID | None = None
+    platform: Platform | None = None
+    account_handle: Handle | None = None
+
+    @model_validator(mode="after")
+    def _account_given(self) -> MetricImportRow:
+        if self.account_id is None and (self.platform is None or self.account_handle is None):
+            raise ValueError("give account_id, or platform and account_handle")
+        return self
+
+
+class MetricUpdate(StrictModel):
+    followers: Count | None = None
+    following: Count | None = None
+    posts_total: Count | None = None
+    engagement_rate: Annotated[float, Field(ge=0, le=100)] | None = None
+    reach: Count | None = None
+    impressions: Count | None = None
+
+
+class MetricOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    account_id: uuid.UUID
+    platform: Platform | None = None
+    captured_at: datetime
+    followers: int
+    following: int
+    posts_total: int
+    engagement_rate: float
+    reach: int
+    impressions: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RowError(BaseModel):
+    row: int = Field(description="1-based row number in the document (CSV: data rows)")
+    field: str | None = None
+    message: str
+
+
+class ImportResult(BaseModel):
+    received: int = Field(description="Rows read from the document")
+    inserted: int
+    updated: int
+    failed: int = Field(description="Rows rejected (not written)")
+    mode: str
+    errors: list[RowError] = Field(description="Up to 1,000 row errors")
+    errors_truncated: bool = False

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from app.core.enums import Language, Role
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+
+
+class StrictModel(BaseModel):
+    """Request bodies reject unknown fields (so a stray `tenant_id` is an error)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TenantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    slug: str
+    language: Language
+    timezone: str
+    is_active: bool
+    created_at: datetime
+
+
+class TenantUpdate(StrictModel):
+    name: Name | None = None
+    language: Language | None = None
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None, examples=["America/Lima"]
+    )
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    is_active: bool
+    is_superuser: bool
+    last_login_at: datetime | None
+    created_at: datetime
+
+
+class UserCreate(StrictModel):
+    email: EmailStr = Field(examples=["ana@agency.example"])
+    password: Password = Field(examples=["a-long-passphrase"])
+    full_name: Name = Field(examples=["Ana Pérez"])
+    role: Role = Role.analyst
+
+
+class UserUpdate(StrictModel):
+    full_name: Name | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    role: Role
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreate(StrictModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    role: Role = Role.analyst
+    expires_at: datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    secret: str = Field(description="The full key. Shown once: store it now; send it as X-API-Key.")
+
+
+class AuditEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    actor_user_id: uuid.UUID | None
+    actor_api_key_id: uuid.UUID | None
+    actor_email: str | None
+    action: str
+    resource_type: str
+    resource_id: str | None
+    ip: str | None
+    user_agent: str | None
+    request_id: str | None
+    details: dict[str, object]
+
+
+class AdminTenantOut(TenantOut):
+    users: int

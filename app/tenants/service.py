@@ -1,0 +1,278 @@
+"""Rules for the current tenant, its users, API keys and audit log."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import service as auth_service
+from app.core.auth import API_KEY_PREFIX, AuthContext
+from app.core.enums import ROLE_RANK, Role
+from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.core.security import PasswordHasher, sha256_hex
+from app.tenants import audit
+from app.tenants.models import ApiKey, AuditEvent, Tenant, User
+from app.tenants.repository import (
+    ApiKeyRepository,
+    AuditRepository,
+    CurrentTenantRepository,
+    PlatformRepository,
+    UserRepository,
+)
+from app.tenants.schemas import ApiKeyCreate, TenantUpdate, UserCreate, UserUpdate
+
+
+async def get_current_tenant(session: AsyncSession, auth: AuthContext) -> Tenant:
+    return await CurrentTenantRepository(session, auth).current()
+
+
+async def update_tenant(session: AsyncSession, auth: AuthContext, data: TenantUpdate) -> Tenant:
+    tenant = await get_current_tenant(session, auth)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if data.timezone is not None:
+        _check_timezone(data.timezone)
+    for field, value in changes.items():
+        setattr(tenant, field, value.value if hasattr(value, "value") else value)
+    audit.record(session, auth, "tenant.update", "tenant", tenant.id, {"fields": sorted(changes)})
+    await session.flush()
+    return tenant
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadRequest(f"Unknown time zone {name!r}; use an IANA name such as America/Lima")
+
+
+# --- users -----------------------------------------------------------------------------
+
+
+async def list_users(
+    session: AsyncSession, auth: AuthContext, *, limit: int, offset: int
+) -> tuple[list[User], int]:
+    return await UserRepository(session, auth).list(limit=limit, offset=offset)
+
+
+async def get_user(session: AsyncSession, auth: AuthContext, user_id: uuid.UUID) -> User:
+    user = await UserRepository(session, auth).get(user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+async def email_taken(session: AsyncSession, email: str) -> bool:
+    # Emails are unique across tenants (login is by email alone).
+    found = await session.execute(select(User.id).where(User.email == email.lower()))
+    return found.first() is not None
+
+
+async def create_user(
+    session: AsyncSession, auth: AuthContext, hasher: PasswordHasher, data: UserCreate
+) -> User:
+    if data.role == Role.owner and auth.role != Role.owner:
+        raise Forbidden("Only an owner can create another owner")
+    if await email_taken(session, data.email):
+        raise Conflict("A user with this email already exists")
+    password_hash = await hasher.hash(data.password)
+    user = UserRepository(session, auth).add(
+        User(
+            email=data.email.lower(),
+            password_hash=password_hash,
+            full_name=data.full_name,
+            role=data.role.value,
+            is_active=True,
+            is_superuser=False,
+        )
+    )
+    await session.flush()
+    audit.record(
+        session, auth, "user.create", "user", user.id, {"email": user.email, "role": user.role}
+    )
+    return user
+
+
+def _guard_owner_change(auth: AuthContext, user: User) -> None:
+    if user.role == Role.owner and auth.role != Role.owner:
+        raise Forbidden("An admin cannot change or remove an owner")
+
+
+async def update_user(
+    session: AsyncSession, auth: AuthContext, user_id: uuid.UUID, data: UserUpdate
+) -> User:
+    repo = UserRepository(session, auth)
+    user = await get_user(session, auth, user_id)
+    _guard_owner_change(auth, user)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if data.role is not None and data.role != user.role:
+        if data.role == Role.owner and auth.role != Role.owner:
+            raise Forbidden("Only an owner can grant the owner role")
+        if ROLE_RANK[data.role] > ROLE_RANK[auth.role]:
+            raise Forbidden("You cannot grant a role above your own")
+        if user.role == Role.owner and await repo.count_active_owners() <= 1:
+            raise Conflict("The tenant must keep at least one active owner")
+        user.role = data.role.value
+    if data.is_active is not None and data.is_active != user.is_active:
+        if not data.is_active:
+            await _check_can_deactivate(repo, auth, user)
+            await auth_service.revoke_user_tokens(session, user.id)
+        user.is_active = data.is_active
+    if data.full_name is not None:
+        user.full_name = data.full_name
+    audit.record(
+        session,
+        auth,
+        "user.update",
+        "user",
+        user.id,
+        {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()},
+    )
+    await session.flush()
+    return user
+
+
+async def _check_can_deactivate(repo: UserRepository, auth: AuthContext, user: User) -> None:
+    if user.id == auth.user_id:
+        raise Conflict("You cannot deactivate yourself")
+    if user.role == Role.owner and user.is_active and await repo.count_active_owners() <= 1:
+        raise Conflict("The tenant must keep at least one active owner")
+
+
+async def deactivate_user(session: AsyncSession, auth: AuthContext, user_id: uuid.UUID) -> None:
+    repo = UserRepository(session, auth)
+    user = await get_user(session, auth, user_id)
+    _guard_owner_change(auth, user)
+    if user.is_active:
+        await _check_can_deactivate(repo, auth, user)
+        user.is_active = False
+        await auth_service.revoke_user_tokens(session, user.id)
+    audit.record(session, auth, "user.deactivate", "user", user.id)
+    await session.flush()
+
+
+# --- API keys --------------------------------------------------------------------------
+
+
+async def list_api_keys(
+    session: AsyncSession, auth: AuthContext, *, limit: int, offset: int, include_revoked: bool
+) -> tuple[list[ApiKey], int]:
+    return await ApiKeyRepository(session, auth).list(
+        limit=limit, offset=offset, include_revoked=include_revoked
+    )
+
+
+async def create_api_key(
+    session: AsyncSession, auth: AuthContext, data: ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    if ROLE_RANK[data.role] > ROLE_RANK[auth.role]:
+        raise Forbidden("An API key cannot have a role above your own")
+    if data.expires_at is not None:
+        if data.expires_at.tzinfo is None:
+            raise BadRequest("expires_at must include a time zone")
+        if data.expires_at <= datetime.now(UTC):
+            raise BadRequest("expires_at must be in the future")
+    prefix = secrets.token_hex(6)
+    secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKeyRepository(session, auth).add(
+        ApiKey(
+            name=data.name,
+            prefix=prefix,
+            key_hash=sha256_hex(secret),
+            role=data.role.value,
+            created_by_id=auth.user_id,
+            expires_at=data.expires_at,
+        )
+    )
+    await session.flush()
+    audit.record(
+        session, auth, "api_key.create", "api_key", key.id, {"name": key.name, "role": key.role}
+    )
+    return key, secret
+
+
+async def revoke_api_key(session: AsyncSession, auth: AuthContext, key_id: uuid.UUID) -> None:
+    key = await ApiKeyRepository(session, auth).get(key_id)
+    if key is None:
+        raise NotFound("API key not found")
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+    audit.record(session, auth, "api_key.revoke", "api_key", key.id)
+    await session.flush()
+
+
+async def get_api_key(session: AsyncSession, auth: AuthContext, key_id: uuid.UUID) -> ApiKey:
+    key = await ApiKeyRepository(session, auth).get(key_id)
+    if key is None:
+        raise NotFound("API key not found")
+    return key
+
+
+# --- audit -----------------------------------------------------------------------------
+
+
+async def list_audit_events(
+    session: AsyncSession,
+    auth: AuthContext,
+    *,
+    limit: int,
+    offset: int,
+    action: str | None,
+    resource_type: str | None,
+    resource_id: str | None,
+    actor_user_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[list[AuditEvent], int]:
+    return await AuditRepository(session, auth).list(
+        limit=limit,
+        offset=offset,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        actor_user_id=actor_user_id,
+        since=since,
+        until=until,
+    )
+
+
+# --- platform admin --------------------------------------------------------------------
+
+
+async def admin_list_tenants(
+    session: AsyncSession, *, limit: int, offset: int, active: bool | None
+) -> tuple[list[tuple[Tenant, int]], int]:
+    return await PlatformRepository(session).list_tenants(limit=limit, offset=offset, active=active)
+
+
+async def admin_deactivate_tenant(
+    session: AsyncSession, auth: AuthContext, tenant_id: uuid.UUID
+) -> Tenant:
+    tenant = await PlatformRepository(session).get_tenant(tenant_id)
+    if tenant is None:
+        raise NotFound("Tenant not found")
+    if tenant.id == auth.tenant_id:
+        raise Conflict("You cannot deactivate your own tenant")
+    tenant.is_active = False
+    # Recorded in the affected tenant's log, so its owners see who did it.
+    audit.record(
+        session,
+        _as_actor_in(auth, tenant.id),
+        "tenant.deactivate",
+        "tenant",
+        tenant.id,
+        {"by_superuser": str(auth.user_id)},
+    )
+    await session.flush()
+    return tenant
+
+
+def _as_actor_in(auth: AuthContext, tenant_id: uuid.UUID) -> AuthContext:
+    from dataclasses import replace
+
+    return replace(auth, tenant_id=tenant_id)

@@ -1,0 +1,186 @@
+"""Builders for test data: two tenants, each with a user per role, a client with
+accounts, posts and metrics, and an API key, so every test can also probe isolation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clients.models import Client, SocialAccount
+from app.core.config import Settings
+from app.core.enums import Role
+from app.core.security import create_access_token, pwd_context, sha256_hex
+from app.posts.models import AccountMetric, Post
+from app.tenants.models import ApiKey, Tenant, User
+
+PASSWORD = "correct-horse-battery"
+PASSWORD_HASH = pwd_context.hash(PASSWORD)  # once per session: hashing is deliberately slow
+
+
+@dataclass
+class TenantWorld:
+    tenant: Tenant
+    users: dict[Role, User]
+    tokens: dict[Role, str]
+    client: Client
+    accounts: list[SocialAccount]
+    posts: list[Post]
+    metrics: list[AccountMetric]
+    api_key: ApiKey
+    api_key_secret: str
+    extra_user: User
+    ids: dict[str, uuid.UUID] = field(default_factory=dict)
+
+    def headers(self, role: Role = Role.owner) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+async def make_tenant(session: AsyncSession, settings: Settings, name: str) -> TenantWorld:
+    tag = uuid.uuid4().hex[:8]
+    tenant = Tenant(
+        name=name,
+        slug=f"{name.lower().replace(' ', '-')}-{tag}",
+        language="es",
+        timezone="America/Lima",
+        is_active=True,
+    )
+    session.add(tenant)
+    await session.flush()
+    users: dict[Role, User] = {}
+    for role in Role:
+        user = User(
+            tenant_id=tenant.id,
+            email=f"{role.value}-{tag}@example.com",
+            password_hash=PASSWORD_HASH,
+            full_name=f"{role.value.title()} {name}",
+            role=role.value,
+            is_active=True,
+            is_superuser=False,
+        )
+        session.add(user)
+        users[role] = user
+    extra = User(
+        tenant_id=tenant.id,
+        email=f"extra-{tag}@example.com",
+        password_hash=PASSWORD_HASH,
+        full_name="Extra Analyst",
+        role=Role.analyst.value,
+        is_active=True,
+        is_superuser=False,
+    )
+    session.add(extra)
+    client = Client(
+        tenant_id=tenant.id,
+        name=f"Brand of {name}",
+        industry="banking",
+        country="PE",
+        language="es",
+        competitors=["Rival"],
+    )
+    session.add(client)
+    await session.flush()
+    accounts = [
+        SocialAccount(tenant_id=tenant.id, client_id=client.id, platform="x", handle=f"brand{tag}"),
+        SocialAccount(
+            tenant_id=tenant.id, client_id=client.id, platform="instagram", handle=f"brand{tag}"
+        ),
+    ]
+    session.add_all(accounts)
+    await session.flush()
+    base = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    posts = []
+    for i in range(6):
+        account = accounts[i % 2]
+        posts.append(
+            Post(
+                tenant_id=tenant.id,
+                client_id=client.id,
+                account_id=account.id,
+                platform=account.platform,
+                external_id=f"ext-{i}",
+                author_handle=f"user{i}",
+                author_followers=100 * i,
+                text=f"Post {i} about {name} #promo{i % 2}",
+                published_at=base + timedelta(days=i),
+                likes=10 * i,
+                comments=i,
+                shares=i,
+                views=100 * i,
+                reach=50 * i,
+                content_type="text",
+                hashtags=[f"promo{i % 2}"],
+                mentions=[],
+                language="es",
+                is_own=i % 3 == 0,
+            )
+        )
+    session.add_all(posts)
+    metrics = [
+        AccountMetric(
+            tenant_id=tenant.id,
+            client_id=client.id,
+            account_id=accounts[0].id,
+            captured_at=base + timedelta(days=d),
+            followers=1000 + d,
+            following=10,
+            posts_total=100 + d,
+            engagement_rate=0.03,
+            reach=500,
+            impressions=900,
+        )
+        for d in range(3)
+    ]
+    session.add_all(metrics)
+    secret = f"pk_{tag}aa00_{uuid.uuid4().hex}"
+    api_key = ApiKey(
+        tenant_id=tenant.id,
+        name="ci",
+        prefix=f"{tag}aa00",
+        key_hash=sha256_hex(secret),
+        role=Role.analyst.value,
+    )
+    session.add(api_key)
+    await session.flush()
+    tokens = {
+        role: create_access_token(settings, user_id=u.id, tenant_id=tenant.id)
+        for role, u in users.items()
+    }
+    return TenantWorld(
+        tenant=tenant,
+        users=users,
+        tokens=tokens,
+        client=client,
+        accounts=accounts,
+        posts=posts,
+        metrics=metrics,
+        api_key=api_key,
+        api_key_secret=secret,
+        extra_user=extra,
+    )
+
+
+@pytest.fixture
+async def tenant_a(session: AsyncSession, settings: Settings) -> TenantWorld:
+    return await make_tenant(session, settings, "Agency A")
+
+
+@pytest.fixture
+async def tenant_b(session: AsyncSession, settings: Settings) -> TenantWorld:
+    return await make_tenant(session, settings, "Agency B")
+
+
+def assert_problem(response: object, status: int) -> dict[str, object]:
+    """The response is RFC 9457 problem+json with the given status."""
+    resp = response  # httpx.Response
+    assert resp.status_code == status, resp.text  # type: ignore[attr-defined]
+    assert resp.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
+    body = resp.json()  # type: ignore[attr-defined]
+    assert body["status"] == status
+    assert body["type"].startswith("https://")
+    assert body["title"]
+    assert isinstance(body["detail"], str)
+    return body  # type: ignore[no-any-return]
