@@ -5,12 +5,13 @@ from typing import Annotated
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import ValidationError
 
 from app.auth import service
 from app.auth.schemas import LoginIn, MeOut, RefreshIn, RegisterIn, TokenPair
 from app.core.auth import AuthDep, client_ip
 from app.core.config import Settings
-from app.core.errors import problem_responses
+from app.core.errors import UnprocessableEntity, problem_responses
 from app.core.security import PasswordHasher
 from app.core.session import DatabaseDep, SessionDep
 
@@ -78,7 +79,16 @@ async def token(
     hasher: HasherDep,
     info: InfoDep,
 ) -> TokenPair:
-    login_in = LoginIn(email=form.username, password=form.password)
+    try:
+        login_in = LoginIn(email=form.username, password=form.password)
+    except ValidationError as exc:
+        raise UnprocessableEntity(
+            "username must be an email address and password non-empty",
+            errors=[
+                {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ],
+        )
     return await service.login(db, settings, hasher, login_in.email, login_in.password, info)
 
 

@@ -10,7 +10,9 @@ from app.core.enums import Language, Platform
 from app.tenants.schemas import Name, StrictModel
 
 Country = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}$"),
+    AfterValidator(str.upper),
 ]
 Url = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s]+$")

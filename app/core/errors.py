@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -199,24 +199,6 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _pydantic_error(request: Request, exc: Exception) -> JSONResponse:
-    # A model built inside a handler from user input (e.g. the OAuth2 form) failed.
-    assert isinstance(exc, ValidationError)
-    errors = _clean_validation_errors(list(exc.errors()))
-    first = errors[0] if errors else None
-    detail = (
-        f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "Invalid input"
-    )
-    return problem_response(
-        request,
-        422,
-        slug="validation-error",
-        title="Validation error",
-        detail=detail,
-        errors=errors,
-    )
-
-
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug, title = _HTTP_TITLES.get(exc.status_code, ("error", "Error"))
@@ -245,7 +227,6 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(ValidationError, _pydantic_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)
 
