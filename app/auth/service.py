@@ -165,15 +165,17 @@ async def login(
     # Always one verify, even for an unknown email: timing reveals nothing.
     valid, new_hash = await hasher.verify(password, user.password_hash if user else None)
 
-    async with db.session() as session, session.begin():
-        if not valid or user is None:
+    if not valid or user is None:
+        # Committed before refusing: the counters and the audit line must survive the 401.
+        async with db.session() as session, session.begin():
             await repo.add_failure(session, email_key, window)
             await repo.add_failure(session, ip_key, window)
             if user is not None:
                 audit.record(session, _actor(user, info), "auth.login_failed", "user", user.id)
-            raise Unauthorized(INVALID_LOGIN)
-        if not user.is_active or not tenant_active:
-            raise Unauthorized("This account is disabled")
+        raise Unauthorized(INVALID_LOGIN)
+    if not user.is_active or not tenant_active:
+        raise Unauthorized("This account is disabled")
+    async with db.session() as session, session.begin():
         user = await _reload(session, user)
         user.last_login_at = datetime.now(UTC)
         if new_hash:

@@ -4,8 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, func, literal_column
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, Table, literal_column
 
 from app.core.repository import TenantRepository
 from app.posts.models import AccountMetric, Post
@@ -117,27 +116,51 @@ class MetricRepository(TenantRepository[AccountMetric]):
 
 
 class BulkWriter:
-    """Upserts batches of rows of one table on its natural key, counting new vs updated."""
+    """Upserts batches of rows of one table on its natural key, counting new vs updated.
+
+    Rows are COPYed into a temporary table and merged with one INSERT ... ON CONFLICT:
+    an order of magnitude faster than multi-row INSERTs built by the ORM for 100k rows.
+    It uses the session's own connection, so it is part of the request's transaction.
+    """
 
     def __init__(self, repo: TenantRepository[Any], table: Table, key: tuple[str, ...]) -> None:
         self.session = repo.session
         self.table = table
         self.key = key
+        self.staging = f"import_{table.name}"
+        self._ready = False
+
+    async def _driver(self) -> Any:
+        conn = await self.session.connection()
+        raw = await conn.get_raw_connection()
+        return raw.driver_connection
 
     async def upsert(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
         if not rows:
             return 0, 0
-        stmt = insert(self.table).values(rows)
+        driver = await self._driver()
+        columns = list(rows[0])
+        if not self._ready:
+            await driver.execute(
+                f'CREATE TEMP TABLE IF NOT EXISTS "{self.staging}" '
+                f'(LIKE "{self.table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
+            )
+            self._ready = True
+        await driver.execute(f'TRUNCATE "{self.staging}"')
+        await driver.copy_records_to_table(
+            self.staging, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+        )
         skip = {*self.key, "id", "tenant_id", "created_at", "client_id"}
-        updates = {
-            c.name: stmt.excluded[c.name]
-            for c in self.table.c
-            if c.name not in skip and c.name in rows[0]
-        }
-        updates["updated_at"] = func.now()
-        stmt = stmt.on_conflict_do_update(index_elements=list(self.key), set_=updates)
-        # xmax = 0 on the returned row means it was inserted, not updated.
-        result = await self.session.execute(stmt.returning(literal_column("(xmax = 0)")))
-        flags = [bool(r[0]) for r in result.all()]
-        inserted = sum(flags)
-        return inserted, len(flags) - inserted
+        updates = [f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in skip]
+        updates.append("updated_at = now()")
+        names = ", ".join(f'"{c}"' for c in columns)
+        keys = ", ".join(f'"{c}"' for c in self.key)
+        # xmax = 0 on a returned row means it was inserted, not updated.
+        row = await driver.fetchrow(
+            f'WITH merged AS (INSERT INTO "{self.table.name}" ({names}) '
+            f'SELECT {names} FROM "{self.staging}" '
+            f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(updates)} "
+            f"RETURNING (xmax = 0) AS inserted) "
+            f"SELECT count(*) FILTER (WHERE inserted) AS ins, count(*) AS total FROM merged"
+        )
+        return int(row["ins"]), int(row["total"]) - int(row["ins"])

@@ -34,7 +34,7 @@ from app.posts.schemas import (
 from app.tenants import audit
 
 MAX_REPORTED_ERRORS = 1000
-WRITE_BATCH = 1000
+WRITE_BATCH = 5000
 
 
 class ImportMode(StrEnum):
