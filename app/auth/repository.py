@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,13 +14,15 @@ from app.auth.models import LoginThrottle, RefreshToken
 from app.tenants.models import Tenant, User
 
 
-async def find_login_user(session: AsyncSession, email: str) -> Row[tuple[User, bool]] | None:
+async def find_login_user(session: AsyncSession, email: str) -> tuple[User, bool] | None:
+    """The user with this email and whether its tenant is active."""
     query = (
         select(User, Tenant.is_active)
         .join(Tenant, Tenant.id == User.tenant_id)
         .where(User.email == email)
     )
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return (row[0], bool(row[1])) if row else None
 
 
 async def throttle_state(session: AsyncSession, keys: list[str]) -> list[LoginThrottle]:
@@ -67,10 +69,11 @@ async def revoke_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
 
 async def get_user_with_tenant(
     session: AsyncSession, user_id: uuid.UUID, tenant_id: uuid.UUID
-) -> Row[tuple[User, Tenant]] | None:
+) -> tuple[User, Tenant] | None:
     query = (
         select(User, Tenant)
         .join(Tenant, Tenant.id == User.tenant_id)
         .where(User.id == user_id, User.tenant_id == tenant_id)
     )
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row else None

@@ -26,7 +26,7 @@ from app.auth.schemas import MeOut, MeTenant, RegisterIn, TokenPair
 from app.core.auth import AuthContext
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.enums import Role
+from app.core.enums import Language, Role
 from app.core.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
 from app.core.security import PasswordHasher, create_access_token, new_secret, sha256_hex
 from app.tenants import audit
@@ -251,5 +251,7 @@ async def me(session: AsyncSession, auth: AuthContext) -> MeOut:
         role=Role(user.role),
         is_superuser=user.is_superuser,
         last_login_at=user.last_login_at,
-        tenant=MeTenant(id=tenant.id, name=tenant.name, slug=tenant.slug, language=tenant.language),
-    )  # type: ignore[arg-type]
+        tenant=MeTenant(
+            id=tenant.id, name=tenant.name, slug=tenant.slug, language=Language(tenant.language)
+        ),
+    )

@@ -34,7 +34,7 @@ class ClientRepository(TenantRepository[Client]):
         query = self._scoped(Client.id).where(Client.id == client_id)
         return (await self.session.execute(query)).first() is not None
 
-    async def list(
+    async def page(
         self,
         *,
         limit: int,
@@ -73,7 +73,7 @@ class AccountRepository(TenantRepository[SocialAccount]):
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def list(
+    async def page(
         self, client_id: uuid.UUID, *, limit: int, offset: int, platform: str | None
     ) -> tuple[list[SocialAccount], int]:
         query = self._scoped().where(SocialAccount.client_id == client_id)

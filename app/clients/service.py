@@ -44,7 +44,7 @@ async def _get_client(session: AsyncSession, auth: AuthContext, client_id: uuid.
 async def list_clients(
     session: AsyncSession, auth: AuthContext, **filters: Any
 ) -> tuple[list[Row[Any]], int]:
-    return await ClientRepository(session, auth).list(**filters)
+    return await ClientRepository(session, auth).page(**filters)
 
 
 async def create_client(session: AsyncSession, auth: AuthContext, data: ClientCreate) -> Client:
@@ -102,7 +102,7 @@ async def list_accounts(
     platform: str | None,
 ) -> tuple[list[SocialAccount], int]:
     await ensure_client(session, auth, client_id)
-    return await AccountRepository(session, auth).list(
+    return await AccountRepository(session, auth).page(
         client_id, limit=limit, offset=offset, platform=platform
     )
 

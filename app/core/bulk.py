@@ -142,7 +142,7 @@ class MalformedDocument(Exception):
 
 
 def _iter_csv(file: IO[bytes]) -> Iterator[dict[str, Any]]:
-    text = codecs.getreader("utf-8-sig")(file, errors="strict")
+    text = codecs.getreader("utf-8-sig")(file, "strict")
     try:
         reader = csv.DictReader(text, strict=True)
         if not reader.fieldnames:
@@ -166,7 +166,7 @@ def _iter_csv(file: IO[bytes]) -> Iterator[dict[str, Any]]:
 def _iter_json(file: IO[bytes]) -> Iterator[Any]:
     """Incremental reader of a top-level JSON array: one element at a time."""
     decoder = json.JSONDecoder()
-    reader = codecs.getreader("utf-8-sig")(file, errors="strict")
+    reader = codecs.getreader("utf-8-sig")(file, "strict")
     buf = ""
     pos = 0
     eof = False

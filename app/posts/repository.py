@@ -37,7 +37,7 @@ class PostRepository(TenantRepository[Post]):
         query = self._scoped().where(Post.id == post_id, Post.client_id == client_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def list(
+    async def page(
         self,
         client_id: uuid.UUID,
         *,
@@ -69,7 +69,7 @@ class PostRepository(TenantRepository[Post]):
         if language:
             query = query.where(Post.language == language)
         if hashtag:
-            query = query.where(Post.hashtags.any(hashtag.lstrip("#").lower()))
+            query = query.where(Post.hashtags.contains([hashtag.lstrip("#").lower()]))
         total = await self.count(query)
         # LIMIT/OFFSET inlined: as bind parameters they let PostgreSQL switch to a generic
         # plan that scans the primary key instead of the tenant index.
@@ -90,7 +90,7 @@ class MetricRepository(TenantRepository[AccountMetric]):
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def list(
+    async def page(
         self,
         client_id: uuid.UUID,
         *,

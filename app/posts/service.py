@@ -67,7 +67,7 @@ async def list_posts(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[Row[Any]], int]:
     await clients_service.ensure_client(session, auth, client_id)
-    return await PostRepository(session, auth).list(client_id, **filters)
+    return await PostRepository(session, auth).page(client_id, **filters)
 
 
 async def get_post(
@@ -143,7 +143,7 @@ async def list_metrics(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[Row[Any]], int]:
     await clients_service.ensure_client(session, auth, client_id)
-    return await MetricRepository(session, auth).list(client_id, **filters)
+    return await MetricRepository(session, auth).page(client_id, **filters)
 
 
 async def get_metric(
@@ -358,14 +358,14 @@ def _row_values(
         return None
     account_id = getattr(row, "account_id", None)
     if account_id is None:
-        platform = row.platform.value  # type: ignore[attr-defined]
-        account_id = by_handle.get((platform, row.account_handle.lower()))  # type: ignore[attr-defined]
+        # The row model guarantees platform and account_handle when account_id is absent.
+        platform: str = row.platform.value  # type: ignore[attr-defined]
+        handle: str = row.account_handle  # type: ignore[attr-defined]
+        account_id = by_handle.get((platform, handle.lower()))
         if account_id is None:
             progress.fail(
-                row_no,
-                f"No {platform} account @{row.account_handle} for this client",
-                "account_handle",
-            )  # type: ignore[attr-defined]
+                row_no, f"No {platform} account @{handle} for this client", "account_handle"
+            )
             return None
     elif account_id not in platform_of:
         progress.fail(row_no, "account_id is not one of this client's accounts", "account_id")

@@ -28,7 +28,7 @@ class CurrentTenantRepository(TenantRepository[Tenant]):
 class UserRepository(TenantRepository[User]):
     model = User
 
-    async def list(self, *, limit: int, offset: int) -> tuple[list[User], int]:
+    async def page(self, *, limit: int, offset: int) -> tuple[list[User], int]:
         query = self._scoped().order_by(User.created_at, User.id)
         total = await self.count(query)
         rows = await self.session.execute(query.limit(limit).offset(offset))
@@ -42,7 +42,7 @@ class UserRepository(TenantRepository[User]):
 class ApiKeyRepository(TenantRepository[ApiKey]):
     model = ApiKey
 
-    async def list(
+    async def page(
         self, *, limit: int, offset: int, include_revoked: bool
     ) -> tuple[list[ApiKey], int]:
         query = self._scoped().order_by(ApiKey.created_at, ApiKey.id)
@@ -56,7 +56,7 @@ class ApiKeyRepository(TenantRepository[ApiKey]):
 class AuditRepository(TenantRepository[AuditEvent]):
     model = AuditEvent
 
-    async def list(
+    async def page(
         self,
         *,
         limit: int,

@@ -57,7 +57,7 @@ def _check_timezone(name: str) -> None:
 async def list_users(
     session: AsyncSession, auth: AuthContext, *, limit: int, offset: int
 ) -> tuple[list[User], int]:
-    return await UserRepository(session, auth).list(limit=limit, offset=offset)
+    return await UserRepository(session, auth).page(limit=limit, offset=offset)
 
 
 async def get_user(session: AsyncSession, auth: AuthContext, user_id: uuid.UUID) -> User:
@@ -162,7 +162,7 @@ async def deactivate_user(session: AsyncSession, auth: AuthContext, user_id: uui
 async def list_api_keys(
     session: AsyncSession, auth: AuthContext, *, limit: int, offset: int, include_revoked: bool
 ) -> tuple[list[ApiKey], int]:
-    return await ApiKeyRepository(session, auth).list(
+    return await ApiKeyRepository(session, auth).page(
         limit=limit, offset=offset, include_revoked=include_revoked
     )
 
@@ -229,7 +229,7 @@ async def list_audit_events(
     since: datetime | None,
     until: datetime | None,
 ) -> tuple[list[AuditEvent], int]:
-    return await AuditRepository(session, auth).list(
+    return await AuditRepository(session, auth).page(
         limit=limit,
         offset=offset,
         action=action,
