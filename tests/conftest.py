@@ -84,13 +84,13 @@ async def session(database: Database, app: object) -> AsyncIterator[AsyncSession
             autoflush=False,
             join_transaction_mode="create_savepoint",
         )
-        original = database.sessionmaker
-        database.sessionmaker = maker
+        original = database.sessionmaker, database.read_sessionmaker
+        database.sessionmaker = database.read_sessionmaker = maker
         try:
             async with maker() as s:
                 yield s
         finally:
-            database.sessionmaker = original
+            database.sessionmaker, database.read_sessionmaker = original
             await outer.rollback()
 
 

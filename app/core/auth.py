@@ -18,11 +18,12 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import select, update
 
 from app.core.config import Settings, get_settings
+from app.core.db import driver_connection
 from app.core.enums import ROLE_RANK, Role
 from app.core.errors import Forbidden, Unauthorized
 from app.core.security import constant_time_equals, decode_token, sha256_hex
 from app.core.session import SessionDep
-from app.tenants.models import ApiKey, Tenant, User
+from app.tenants.models import ApiKey, Tenant
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -75,38 +76,44 @@ async def get_auth_context(
     raise Unauthorized("Missing bearer token or X-API-Key")
 
 
+# Runs on every authenticated request: sent straight to asyncpg (a cached prepared
+# statement), which costs a fraction of an ORM round trip. Inactive users or tenants
+# find no row, so their tokens stop working at once.
+_ACTIVE_USER_SQL = (
+    'SELECT u.id, u.tenant_id, u.role, u.email, u.is_superuser FROM "user" u '
+    "JOIN tenant t ON t.id = u.tenant_id "
+    "WHERE u.id = $1 AND u.tenant_id = $2 AND u.is_active AND t.is_active"
+)
+_ACTIVE_EXTERNAL_USER_SQL = (
+    'SELECT u.id, u.tenant_id, u.role, u.email, u.is_superuser FROM "user" u '
+    "JOIN tenant t ON t.id = u.tenant_id "
+    "WHERE u.email = $1 AND u.is_active AND t.is_active"
+)
+
+
 async def _from_token(
     request: Request, session: SessionDep, settings: Settings, token: str
 ) -> AuthContext:
     claims = decode_token(settings, token)
-    query = select(
-        User.id,
-        User.tenant_id,
-        User.role,
-        User.email,
-        User.is_active,
-        User.is_superuser,
-        Tenant.is_active,
-    ).join(Tenant, Tenant.id == User.tenant_id)
+    driver = await driver_connection(session)
     if claims.external:
-        query = query.where(User.email == claims.sub)
+        row = await driver.fetchrow(_ACTIVE_EXTERNAL_USER_SQL, claims.sub)
     else:
         try:
             user_id = uuid.UUID(claims.sub)
             tenant_id = uuid.UUID(claims.tenant_id or "")
         except ValueError:
             raise Unauthorized("Invalid token")
-        query = query.where(User.id == user_id, User.tenant_id == tenant_id)
-    row = (await session.execute(query)).first()
-    if row is None or not row[4] or not row[6]:
+        row = await driver.fetchrow(_ACTIVE_USER_SQL, user_id, tenant_id)
+    if row is None:
         raise Unauthorized("User is inactive or no longer exists")
     return _context(
         request,
-        tenant_id=row[1],
-        role=Role(row[2]),
-        user_id=row[0],
-        email=row[3],
-        is_superuser=row[5],
+        tenant_id=row["tenant_id"],
+        role=Role(row["role"]),
+        user_id=row["id"],
+        email=row["email"],
+        is_superuser=row["is_superuser"],
     )
 
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=0, ge=0, le=200)
     db_pool_timeout: float = Field(default=10.0, gt=0)
     db_echo: bool = False
+    # Pre-ping costs BEGIN; ping; ROLLBACK (3 round trips) on every checkout: off by
+    # default; connections are recycled instead and a dead one fails one request.
+    db_pool_pre_ping: bool = False
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
 
     # HTTP server (used by `pixely serve`).
     host: str = "127.0.0.1"

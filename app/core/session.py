@@ -1,5 +1,6 @@
 """One transaction per request: commit after the handler, roll back on error.
 
+Safe methods (GET, HEAD) read in autocommit mode instead, without BEGIN/COMMIT.
 The dependency is declared with `scope="function"` so the commit happens before the
 response is sent: a failed commit becomes an error response, never a 200.
 """
@@ -20,9 +21,13 @@ def get_database(request: Request) -> Database:
     return db
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db = get_database(request)
-    async with db.semaphore, db.sessionmaker() as session:
+    maker = db.read_sessionmaker if request.method in SAFE_METHODS else db.sessionmaker
+    async with db.semaphore, maker() as session:
         try:
             yield session
             await session.commit()

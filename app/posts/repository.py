@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row, Table, literal_column
 
+from app.core.db import driver_connection
 from app.core.repository import TenantRepository
 from app.posts.models import AccountMetric, Post
 
@@ -130,15 +131,10 @@ class BulkWriter:
         self.staging = f"import_{table.name}"
         self._ready = False
 
-    async def _driver(self) -> Any:
-        conn = await self.session.connection()
-        raw = await conn.get_raw_connection()
-        return raw.driver_connection
-
     async def upsert(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
         if not rows:
             return 0, 0
-        driver = await self._driver()
+        driver = await driver_connection(self.session)
         columns = list(rows[0])
         if not self._ready:
             await driver.execute(
