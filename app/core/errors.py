@@ -150,6 +150,9 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    if body["request_id"]:
+        # The 500 handler runs outside the request-id middleware: echo the header here.
+        headers = {**(headers or {}), "X-Request-ID": body["request_id"]}
     return JSONResponse(
         jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_JSON
     )
