@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -21,6 +21,8 @@ from app.core.enums import ContentType, Platform
 from app.tenants.schemas import StrictModel
 
 Count = Annotated[int, Field(ge=0, le=10**13)]
+# Times must carry a zone; they are normalised to UTC, as stored and returned.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda d: d.astimezone(UTC))]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 _HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
@@ -61,7 +63,7 @@ class PostFields(StrictModel):
     text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] = Field(
         examples=["Excelente atención en la agencia de Miraflores 👏 #BancoAndino"]
     )
-    published_at: AwareDatetime = Field(examples=["2026-03-14T19:30:00Z"])
+    published_at: UtcDatetime = Field(examples=["2026-03-14T19:30:00Z"])
     likes: Count = 0
     comments: Count = 0
     shares: Count = 0
@@ -104,7 +106,7 @@ class PostImportRow(PostFields):
 class PostUpdate(StrictModel):
     author_followers: Count | None = None
     text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = None
-    published_at: AwareDatetime | None = None
+    published_at: UtcDatetime | None = None
     likes: Count | None = None
     comments: Count | None = None
     shares: Count | None = None
@@ -146,7 +148,7 @@ class PostOut(BaseModel):
 
 
 class MetricFields(StrictModel):
-    captured_at: AwareDatetime = Field(examples=["2026-03-14T00:00:00Z"])
+    captured_at: UtcDatetime = Field(examples=["2026-03-14T00:00:00Z"])
     followers: Count = Field(examples=[125_400])
     following: Count = 0
     posts_total: Count = 0

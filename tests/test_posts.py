@@ -1,0 +1,134 @@
+"""Clients, accounts, posts and metrics: filters, sorting, pagination and rules."""
+
+from __future__ import annotations
+
+import httpx
+
+from app.core.enums import Role
+from tests.factories import TenantWorld, assert_problem
+
+
+def _posts(w: TenantWorld) -> str:
+    return f"/api/v1/clients/{w.client.id}/posts"
+
+
+async def test_post_filters(client: httpx.AsyncClient, tenant_a: TenantWorld) -> None:
+    h = tenant_a.headers(Role.viewer)
+    everything = (await client.get(_posts(tenant_a), headers=h)).json()
+    assert everything["total"] == 6
+    dates = [p["published_at"] for p in everything["items"]]
+    assert dates == sorted(dates, reverse=True)  # newest first by default
+
+    own = (await client.get(_posts(tenant_a), params={"is_own": True}, headers=h)).json()
+    assert {p["external_id"] for p in own["items"]} == {"ext-0", "ext-3"}
+    x_only = (await client.get(_posts(tenant_a), params={"platform": "x"}, headers=h)).json()
+    assert all(p["platform"] == "x" for p in x_only["items"])
+    assert x_only["total"] == 3
+    window = (
+        await client.get(
+            _posts(tenant_a),
+            headers=h,
+            params={"since": "2026-03-02T00:00:00Z", "until": "2026-03-04T00:00:00Z"},
+        )
+    ).json()
+    assert {p["external_id"] for p in window["items"]} == {"ext-1", "ext-2"}
+    text = (await client.get(_posts(tenant_a), params={"q": "POST 4"}, headers=h)).json()
+    assert [p["external_id"] for p in text["items"]] == ["ext-4"]
+    tag = (await client.get(_posts(tenant_a), params={"hashtag": "#Promo1"}, headers=h)).json()
+    assert tag["total"] == 3
+    wildcard = (await client.get(_posts(tenant_a), params={"q": "%"}, headers=h)).json()
+    assert wildcard["total"] == 0  # LIKE wildcards are escaped
+
+
+async def test_post_sort_and_pagination(client: httpx.AsyncClient, tenant_a: TenantWorld) -> None:
+    h = tenant_a.headers(Role.viewer)
+    seen: list[str] = []
+    for offset in (0, 2, 4):
+        page = (
+            await client.get(
+                _posts(tenant_a), headers=h, params={"sort": "-likes", "limit": 2, "offset": offset}
+            )
+        ).json()
+        assert page["total"] == 6
+        assert page["limit"] == 2
+        assert page["offset"] == offset
+        seen += [p["external_id"] for p in page["items"]]
+    assert seen == [f"ext-{i}" for i in range(5, -1, -1)]
+
+
+async def test_create_post_extracts_tags_and_rejects_foreign_account(
+    client: httpx.AsyncClient, tenant_a: TenantWorld, tenant_b: TenantWorld
+) -> None:
+    h = tenant_a.headers(Role.analyst)
+    body = {
+        "account_id": str(tenant_a.accounts[1].id),
+        "external_id": "n1",
+        "author_handle": "@ana",
+        "text": "Gracias @BancoX por la ayuda #Servicio #servicio",
+        "published_at": "2026-03-20T15:00:00-05:00",
+        "content_type": "reel",
+    }
+    r = await client.post(_posts(tenant_a), json=body, headers=h)
+    assert r.status_code == 201, r.text
+    post = r.json()
+    assert (post["hashtags"], post["mentions"]) == (["servicio"], ["bancox"])
+    assert post["platform"] == "instagram"
+    assert post["author_handle"] == "ana"
+    assert post["published_at"] == "2026-03-20T20:00:00Z"
+    assert_problem(await client.post(_posts(tenant_a), json=body, headers=h), 409)
+    foreign = {**body, "external_id": "n2", "account_id": str(tenant_b.accounts[0].id)}
+    assert_problem(await client.post(_posts(tenant_a), json=foreign, headers=h), 422)
+
+
+async def test_client_crud_and_cascade(client: httpx.AsyncClient, tenant_a: TenantWorld) -> None:
+    h = tenant_a.headers(Role.analyst)
+    r = await client.post(
+        "/api/v1/clients",
+        json={
+            "name": "Andes Café",
+            "country": "co",
+            "competitors": ["Juan Valdez"],
+            "website": "https://andes.example",
+        },
+        headers=h,
+    )
+    assert r.status_code == 201
+    created = r.json()
+    assert created["country"] == "CO"
+    assert created["language"] == "es"
+    assert_problem(
+        await client.post("/api/v1/clients", json={"name": "Andes Café"}, headers=h), 409
+    )
+    listed = (await client.get("/api/v1/clients", params={"q": "andes"}, headers=h)).json()
+    assert [c["name"] for c in listed["items"]] == ["Andes Café"]
+    acc = await client.post(
+        f"/api/v1/clients/{created['id']}/accounts",
+        json={"platform": "x", "handle": "andes"},
+        headers=h,
+    )
+    assert acc.status_code == 201
+    assert_problem(
+        await client.post(
+            f"/api/v1/clients/{created['id']}/accounts",
+            json={"platform": "x", "handle": "andes"},
+            headers=h,
+        ),
+        409,
+    )
+    assert (await client.delete(f"/api/v1/clients/{created['id']}", headers=h)).status_code == 204
+    assert_problem(
+        await client.get(f"/api/v1/clients/{created['id']}/accounts/{acc.json()['id']}", headers=h),
+        404,
+    )
+
+
+async def test_metrics_list_and_update(client: httpx.AsyncClient, tenant_a: TenantWorld) -> None:
+    h = tenant_a.headers(Role.analyst)
+    url = f"/api/v1/clients/{tenant_a.client.id}/metrics"
+    r = (await client.get(url, params={"sort": "-captured_at"}, headers=h)).json()
+    assert [m["followers"] for m in r["items"]] == [1002, 1001, 1000]
+    metric_id = r["items"][0]["id"]
+    r = await client.patch(f"{url}/{metric_id}", json={"followers": 1500}, headers=h)
+    assert r.json()["followers"] == 1500
+    r = await client.get(url, params={"account_id": str(tenant_a.accounts[1].id)}, headers=h)
+    assert r.json()["total"] == 0
