@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from app.clients.models import Client, SocialAccount
+from app.core.db import driver_connection
 from app.core.repository import TenantRepository
 
 CLIENT_OUT_COLUMNS = (
@@ -22,8 +23,20 @@ CLIENT_OUT_COLUMNS = (
 )
 
 
+_CLIENT_ROW_SQL = (
+    "SELECT "
+    + ", ".join(f'"{c.key}"' for c in CLIENT_OUT_COLUMNS)
+    + " FROM client WHERE tenant_id = $1 AND id = $2"
+)
+
+
 class ClientRepository(TenantRepository[Client]):
     model = Client
+
+    async def fetch_row(self, client_id: uuid.UUID) -> Any | None:
+        """Hot read path (GET one client): one prepared statement on asyncpg."""
+        driver = await driver_connection(self.session)
+        return await driver.fetchrow(_CLIENT_ROW_SQL, self.tenant_id, client_id)
 
     async def get_row(self, client_id: uuid.UUID) -> Row[Any] | None:
         """Hot read path: only the columns the response needs, no ORM identity map."""

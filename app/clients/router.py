@@ -17,6 +17,7 @@ from app.clients.schemas import (
 from app.core.auth import AnalystDep, ReaderDep
 from app.core.enums import Platform
 from app.core.errors import problem_responses
+from app.core.fastjson import FastJSONResponse
 from app.core.pagination import Page, PageDep
 from app.core.session import SessionDep
 
@@ -73,7 +74,7 @@ async def create_client(data: ClientCreate, session: SessionDep, auth: AnalystDe
 @router.get("/{client_id}", response_model=ClientOut, summary="One client", responses=READ)
 async def get_client(client_id: uuid.UUID, session: SessionDep, auth: ReaderDep) -> ClientOut:
     row = await service.get_client_row(session, auth, client_id)
-    return ClientOut.model_validate(row._mapping)
+    return FastJSONResponse(dict(row))  # type: ignore[return-value]
 
 
 @router.patch("/{client_id}", response_model=ClientOut, summary="Update a client", responses=WRITE)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.ai.base import ClientProfile
 from app.clients.models import Client, SocialAccount
 from app.clients.repository import AccountRepository, ClientRepository
 from app.clients.schemas import AccountCreate, AccountUpdate, ClientCreate, ClientUpdate
@@ -19,10 +20,8 @@ from app.tenants import audit
 CLIENT_NOT_FOUND = "Client not found"
 
 
-async def get_client_row(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
-) -> Row[Any]:
-    row = await ClientRepository(session, auth).get_row(client_id)
+async def get_client_row(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> Any:
+    row = await ClientRepository(session, auth).fetch_row(client_id)
     if row is None:
         raise NotFound(CLIENT_NOT_FOUND)
     return row
@@ -174,3 +173,19 @@ async def delete_account(
     )
     await session.delete(account)
     await session.flush()
+
+
+async def client_profile(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+) -> ClientProfile:
+    """What the analysis engines need to know about the brand."""
+    client = await _get_client(session, auth, client_id)
+    accounts = await AccountRepository(session, auth).all_for_client(client_id)
+    return ClientProfile(
+        name=client.name,
+        industry=client.industry,
+        country=client.country,
+        language=client.language,
+        competitors=tuple(client.competitors),
+        handles=tuple(sorted({a.handle for a in accounts})),
+    )

@@ -13,6 +13,35 @@ from app.posts.models import AccountMetric, Post
 POST_COLUMNS = tuple(c for c in Post.__table__.c if c.name not in ("tenant_id",))
 METRIC_COLUMNS = tuple(c for c in AccountMetric.__table__.c if c.name not in ("tenant_id",))
 
+
+def _analysis_columns() -> tuple[Any, ...]:
+    return (
+        Post.id,
+        Post.platform,
+        Post.author_handle,
+        Post.author_followers,
+        Post.text,
+        Post.published_at,
+        Post.likes,
+        Post.comments,
+        Post.shares,
+        Post.views,
+        Post.reach,
+        Post.content_type,
+        Post.hashtags,
+        Post.mentions,
+        Post.is_own,
+        Post.language,
+        Post.updated_at,
+        Post.sentiment_label,
+        Post.sentiment_score,
+        Post.emotion_label,
+        Post.emotion_scores,
+        Post.topics,
+        Post.frames,
+    )
+
+
 POST_SORTS = {
     "published_at": (Post.published_at, Post.id),
     "-published_at": (Post.published_at.desc(), Post.id.desc()),
@@ -31,8 +60,87 @@ METRIC_SORTS = {
 }
 
 
+_POST_SELECT = ", ".join(f'p."{c.name}"' for c in POST_COLUMNS)
+_POST_ORDER = {
+    key: ", ".join(
+        f'p."{col.element.key if hasattr(col, "element") else col.key}"'
+        + (" DESC" if key.startswith("-") else "")
+        for col in cols
+    )
+    for key, cols in POST_SORTS.items()
+}
+
+
 class PostRepository(TenantRepository[Post]):
     model = Post
+
+    async def page_rows(
+        self,
+        client_id: uuid.UUID,
+        *,
+        limit: int,
+        offset: int,
+        account_id: uuid.UUID | None,
+        platform: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        q: str | None,
+        is_own: bool | None,
+        language: str | None,
+        hashtag: str | None,
+        sentiment: str | None = None,
+        emotion: str | None = None,
+        topic: str | None = None,
+        frame: str | None = None,
+        sort: str,
+    ) -> tuple[list[Any], int]:
+        """The posts list, the API's hottest read: one prepared statement on asyncpg
+        returning the page and the total (count(*) OVER ()), no ORM row processing.
+
+        Same filters and order as `page`; the tenant condition is always the first one.
+        """
+        where = ["p.tenant_id = $1", "p.client_id = $2"]
+        args: list[Any] = [self.tenant_id, client_id]
+
+        def add(condition: str, value: Any) -> None:
+            args.append(value)
+            where.append(condition.replace("?", f"${len(args)}"))
+
+        if account_id:
+            add("p.account_id = ?", account_id)
+        if platform:
+            add("p.platform = ?", platform)
+        if since:
+            add("p.published_at >= ?", since)
+        if until:
+            add("p.published_at < ?", until)
+        if q:
+            escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            add("p.text ILIKE ?", f"%{escaped}%")
+        if is_own is not None:
+            add("p.is_own = ?", is_own)
+        if language:
+            add("p.language = ?", language)
+        if hashtag:
+            add("p.hashtags @> ARRAY[?]::varchar[]", hashtag.lstrip("#").lower())
+        for column, value in (("sentiment_label", sentiment), ("emotion_label", emotion)):
+            if value:
+                add(f"p.{column} = ?", value)
+        if topic:
+            add("p.topics @> ARRAY[?]::varchar[]", topic)
+        if frame:
+            add("p.frames @> ARRAY[?]::varchar[]", frame)
+        sql = (
+            f"SELECT {_POST_SELECT}, count(*) OVER () AS total FROM post p "
+            f"WHERE {' AND '.join(where)} ORDER BY {_POST_ORDER[sort]} "
+            f"LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        driver = await driver_connection(self.session)
+        rows = await driver.fetch(sql, *args)
+        if rows:
+            return rows, int(rows[0]["total"])
+        count_sql = f"SELECT count(*) FROM post p WHERE {' AND '.join(where)}"
+        return [], int(await driver.fetchval(count_sql, *args))
 
     async def get_for_client(self, client_id: uuid.UUID, post_id: uuid.UUID) -> Post | None:
         query = self._scoped().where(Post.id == post_id, Post.client_id == client_id)
@@ -78,6 +186,59 @@ class PostRepository(TenantRepository[Post]):
         query = query.offset(literal_column(str(int(offset))))
         rows = await self.session.execute(query)
         return list(rows.all()), total
+
+    async def for_analysis(
+        self,
+        client_id: uuid.UUID,
+        *,
+        since: datetime,
+        until: datetime,
+        platforms: list[str] | None,
+        account_ids: list[uuid.UUID] | None,
+    ) -> list[Row[Any]]:
+        """Posts of a window with their account handle, oldest first."""
+        from app.clients.models import SocialAccount
+
+        query = (
+            self._scoped(*_analysis_columns(), SocialAccount.handle.label("account_handle"))
+            .join(SocialAccount, SocialAccount.id == Post.account_id)
+            .where(
+                Post.client_id == client_id, Post.published_at >= since, Post.published_at < until
+            )
+        )
+        if platforms:
+            query = query.where(Post.platform.in_(platforms))
+        if account_ids:
+            query = query.where(Post.account_id.in_(account_ids))
+        rows = await self.session.execute(query.order_by(Post.published_at, Post.id))
+        return list(rows.all())
+
+    async def write_enrichment(self, rows: list[tuple[Any, ...]]) -> int:
+        """Store per-post enrichment in bulk (COPY to a staging table, one UPDATE).
+
+        Raw SQL on purpose: it must not bump `updated_at`, which feeds the analyses'
+        input fingerprints. Rows: (post_id, language, sentiment_label, sentiment_score,
+        emotion_label, emotion_scores_json, topics, frames).
+        """
+        if not rows:
+            return 0
+        driver = await driver_connection(self.session)
+        await driver.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS post_enrichment_stage (id uuid, language text, "
+            "sentiment_label text, sentiment_score float8, emotion_label text, "
+            "emotion_scores jsonb, topics text[], frames text[]) ON COMMIT DROP"
+        )
+        await driver.execute("TRUNCATE post_enrichment_stage")
+        await driver.copy_records_to_table("post_enrichment_stage", records=rows)
+        status = await driver.execute(
+            "UPDATE post SET language = s.language, sentiment_label = s.sentiment_label, "
+            "sentiment_score = s.sentiment_score, emotion_label = s.emotion_label, "
+            "emotion_scores = s.emotion_scores, topics = s.topics, frames = s.frames, "
+            "enriched_at = now() FROM post_enrichment_stage s "
+            "WHERE post.id = s.id AND post.tenant_id = $1",
+            self.tenant_id,
+        )
+        return int(str(status).split()[-1])
 
 
 class MetricRepository(TenantRepository[AccountMetric]):

@@ -11,6 +11,7 @@ from app.core.bulk import IMPORT_OPENAPI, open_upload
 from app.core.config import Settings
 from app.core.enums import Platform
 from app.core.errors import problem_responses
+from app.core.fastjson import FastJSONResponse, rows_to_dicts
 from app.core.pagination import Page, PageDep
 from app.core.session import SessionDep
 from app.posts import service
@@ -74,7 +75,7 @@ async def list_posts(
     hashtag: Annotated[str | None, Query(max_length=200)] = None,
     sort: PostSort = "-published_at",
 ) -> Page[PostOut]:
-    rows, total = await service.list_posts(
+    rows, total = await service.list_post_rows(
         session,
         auth,
         client_id,
@@ -90,11 +91,9 @@ async def list_posts(
         hashtag=hashtag,
         sort=sort,
     )
-    return Page(
-        items=[PostOut.model_validate(r._mapping) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
+    items = rows_to_dicts(rows, drop=("total",))
+    return FastJSONResponse(  # type: ignore[return-value]
+        {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.ai.base import PostRecord
 from app.clients import service as clients_service
 from app.core.auth import AuthContext
 from app.core.bulk import MalformedDocument, RowSource
@@ -68,6 +71,14 @@ async def list_posts(
 ) -> tuple[list[Row[Any]], int]:
     await clients_service.ensure_client(session, auth, client_id)
     return await PostRepository(session, auth).page(client_id, **filters)
+
+
+async def list_post_rows(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
+) -> tuple[list[Any], int]:
+    """The list endpoint's fast path: raw rows (see PostRepository.page_rows)."""
+    await clients_service.ensure_client(session, auth, client_id)
+    return await PostRepository(session, auth).page_rows(client_id, **filters)
 
 
 async def get_post(
@@ -393,3 +404,71 @@ def _atomic_failure(result: ImportResult) -> AppError:
         "Fix them, or send mode=partial to import the valid rows.",
         errors=errors,
     )
+
+
+# --- analyses --------------------------------------------------------------------------
+
+
+async def posts_for_analysis(
+    session: AsyncSession,
+    auth: AuthContext,
+    client_id: uuid.UUID,
+    *,
+    since: datetime,
+    until: datetime,
+    platforms: list[str] | None,
+    account_ids: list[uuid.UUID] | None,
+) -> tuple[list[PostRecord], list[tuple[uuid.UUID, datetime]]]:
+    """The window's posts as engine input (with any stored enrichment), and each post's
+    (id, updated_at) for fingerprinting the input."""
+    rows = await PostRepository(session, auth).for_analysis(
+        client_id, since=since, until=until, platforms=platforms, account_ids=account_ids
+    )
+    return [
+        PostRecord(
+            id=str(r.id),
+            platform=r.platform,
+            account_handle=r.account_handle,
+            author_handle=r.author_handle,
+            author_followers=r.author_followers,
+            text=r.text,
+            published_at=r.published_at,
+            likes=r.likes,
+            comments=r.comments,
+            shares=r.shares,
+            views=r.views,
+            reach=r.reach,
+            content_type=r.content_type,
+            hashtags=tuple(r.hashtags),
+            mentions=tuple(r.mentions),
+            is_own=r.is_own,
+            language=r.language,
+            sentiment_label=r.sentiment_label,
+            sentiment_score=r.sentiment_score,
+            emotion_label=r.emotion_label,
+            emotion_scores=r.emotion_scores,
+            topics=tuple(r.topics or ()),
+            frames=tuple(r.frames or ()),
+        )
+        for r in rows
+    ], [(r.id, r.updated_at) for r in rows]
+
+
+async def store_enrichment(
+    session: AsyncSession, auth: AuthContext, posts: Sequence[PostRecord]
+) -> int:
+    rows = [
+        (
+            uuid.UUID(p.id),
+            p.language,
+            p.sentiment_label,
+            p.sentiment_score,
+            p.emotion_label,
+            json.dumps(dict(p.emotion_scores or {})),
+            list(p.topics),
+            list(p.frames),
+        )
+        for p in posts
+        if p.sentiment_label is not None
+    ]
+    return await PostRepository(session, auth).write_enrichment(rows)

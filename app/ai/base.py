@@ -1,0 +1,105 @@
+"""What every analysis engine receives and returns, and the Protocol both engines meet.
+
+The analyses service builds an `AnalysisInput` from the database (posts already
+enriched per post where possible), hands it to an engine with a question key, and
+stores what comes back. Engines never touch the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+QUESTION_KEYS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10")
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    """One post as the engines see it (a read-only snapshot of the `post` row)."""
+
+    id: str
+    platform: str
+    account_handle: str
+    author_handle: str
+    author_followers: int
+    text: str
+    published_at: datetime  # timezone-aware UTC
+    likes: int
+    comments: int
+    shares: int
+    views: int
+    reach: int
+    content_type: str
+    hashtags: tuple[str, ...]
+    mentions: tuple[str, ...]
+    is_own: bool
+    language: str | None = None  # "es" | "en" | "und" once enriched
+    # Per-post enrichment, filled by the local engine and stored on the post.
+    sentiment_label: str | None = None  # "positive" | "negative" | "neutral"
+    sentiment_score: float | None = None  # -1..1
+    emotion_label: str | None = None  # one of app.ai.local.EMOTIONS
+    emotion_scores: Mapping[str, float] | None = None
+    topics: tuple[str, ...] = ()
+    frames: tuple[str, ...] = ()
+
+    @property
+    def engagement(self) -> int:
+        return self.likes + self.comments + self.shares
+
+
+@dataclass(frozen=True, slots=True)
+class ClientProfile:
+    name: str
+    industry: str | None
+    country: str | None
+    language: str  # the brand's main language
+    competitors: tuple[str, ...]
+    handles: tuple[str, ...]  # the brand's own account handles (without "@")
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisInput:
+    client: ClientProfile
+    posts: Sequence[PostRecord]
+    window_start: datetime
+    window_end: datetime
+    tenant_language: str  # "es" | "en": language of human-readable text in results
+    timezone: str  # IANA name of the tenant, for weekday x hour analyses
+    # For Q9 and Q10: the stored results of Q1-Q8 this run builds on, by question key.
+    previous: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "calls": self.calls}
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    result: BaseModel  # an instance of the question's result model, already validated
+    model: str  # "local-1" for the local engine, the model name for openai
+    prompt_version: str  # "local" for the local engine
+    usage: Usage = Usage()
+
+
+class AnalysisEngineError(Exception):
+    """The engine could not produce a valid result (clear message for the run's error)."""
+
+
+class AnalysisEngine(Protocol):
+    name: str
+
+    async def run(self, question: str, data: AnalysisInput,
+                  result_model: type[BaseModel]) -> EngineResult:
+        """Answer one question (`q1`..`q10`); raise AnalysisEngineError on failure."""
+        ...
