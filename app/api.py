@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
+from app.clustering.router import router as clustering_router
+from app.forecasting.router import router as forecasting_router
 from app.posts.router import router as posts_router
 from app.tenants.router import admin_router
 from app.tenants.router import router as tenant_router
@@ -14,3 +16,5 @@ api_router.include_router(tenant_router)
 api_router.include_router(admin_router)
 api_router.include_router(clients_router)
 api_router.include_router(posts_router)
+api_router.include_router(forecasting_router)
+api_router.include_router(clustering_router)

@@ -2,7 +2,9 @@
 
 from app.auth.models import LoginThrottle, RefreshToken
 from app.clients.models import Client, SocialAccount
+from app.clustering.models import PostClusterAssignment, PostClusterModel
 from app.core.db import Base
+from app.forecasting.models import FollowerForecast
 from app.posts.models import AccountMetric, Post
 from app.tenants.models import ApiKey, AuditEvent, Tenant, User
 
@@ -12,8 +14,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Client",
+    "FollowerForecast",
     "LoginThrottle",
     "Post",
+    "PostClusterAssignment",
+    "PostClusterModel",
     "RefreshToken",
     "SocialAccount",
     "Tenant",

@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import Role
 from app.tenants.models import AuditEvent
+from tests.clustering.seed import with_cluster_model
 from tests.factories import TenantWorld, assert_problem
+from tests.forecasting.seed import with_follower_history, with_forecast
 
 W = TenantWorld
 Req = dict[str, Any]
@@ -64,6 +66,7 @@ def _metric_row(w: W) -> dict[str, Any]:
 
 
 C = "/api/v1/clients/{client_id}"
+F = C + "/accounts/{account_id}/forecasts"
 CASES = [
     Case("GET", "/api/v1/auth/me", Role.viewer, 200),
     Case("GET", "/api/v1/tenant", Role.viewer, 200),
@@ -271,6 +274,71 @@ CASES = [
         writes=True,
     ),
     Case("DELETE", C + "/metrics/{metric_id}", Role.analyst, 204, writes=True),
+    # Forecasting and clustering: models are addressed as "latest"; the world has no
+    # model (and 3 follower points), so the valid cases seed one first (see the seeds).
+    Case(
+        "POST",
+        F,
+        Role.analyst,
+        201,
+        lambda w: {"json": {"horizon_days": 14}, "auth": with_follower_history(w)},
+        lambda w: {"json": {"horizon_days": 0}},
+        writes=True,
+    ),
+    Case("GET", F, Role.viewer, 200, bad=lambda w: {"params": {"limit": 0}}),
+    Case(
+        "GET",
+        F + "/compare",
+        Role.viewer,
+        200,
+        lambda w: {"auth": with_forecast(w)},
+        lambda w: {"params": {"ids": "not-an-id,other"}},
+    ),
+    Case("GET", F + "/{version_id}", Role.viewer, 200, lambda w: {"auth": with_forecast(w)}),
+    Case(
+        "GET",
+        F + "/{version_id}/predict",
+        Role.viewer,
+        200,
+        lambda w: {"params": {"days": 10}, "auth": with_forecast(w)},
+        lambda w: {"params": {"days": 0}},
+    ),
+    Case(
+        "POST",
+        C + "/post-clusters",
+        Role.analyst,
+        201,
+        lambda w: {"json": {"k": 2}},
+        lambda w: {"json": {"k": 1}},
+        writes=True,
+    ),
+    Case("GET", C + "/post-clusters", Role.viewer, 200, bad=lambda w: {"params": {"offset": -1}}),
+    Case(
+        "GET",
+        C + "/post-clusters/{model_id}",
+        Role.viewer,
+        200,
+        lambda w: {"auth": with_cluster_model(w)},
+    ),
+    Case(
+        "GET",
+        C + "/post-clusters/{model_id}/posts",
+        Role.viewer,
+        200,
+        lambda w: {"params": {"cluster": 0}, "auth": with_cluster_model(w)},
+        lambda w: {"params": {"cluster": -1}},
+    ),
+    Case(
+        "POST",
+        C + "/post-clusters/{model_id}/assign",
+        Role.viewer,
+        200,
+        lambda w: {
+            "json": {"likes": 40, "views": 500, "reach": 300},
+            "auth": with_cluster_model(w),
+        },
+        lambda w: {"json": {"likes": -1, "author_followers": 10}},
+    ),
 ]
 
 # Public routes: covered by tests/auth/test_auth.py.
@@ -297,6 +365,8 @@ def path_params(w: W, other: W | None = None) -> dict[str, str]:
         "user_id": str(w.extra_user.id),
         "key_id": str(w.api_key.id),
         "tenant_id": str((other or w).tenant.id),
+        "version_id": "latest",
+        "model_id": "latest",
     }
 
 
@@ -444,6 +514,8 @@ def test_paths_use_known_parameters() -> None:
         "user_id",
         "key_id",
         "tenant_id",
+        "version_id",
+        "model_id",
     }
     for case in CASES:
         for name in re.findall(r"{(\w+)}", case.path):

@@ -22,7 +22,7 @@ from app.core.db import driver_connection
 from app.core.enums import ROLE_RANK, Role
 from app.core.errors import Forbidden, Unauthorized
 from app.core.security import constant_time_equals, decode_token, sha256_hex
-from app.core.session import SessionDep
+from app.core.session import SessionDep, get_database
 from app.tenants.models import ApiKey, Tenant
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -153,7 +153,20 @@ async def _from_api_key(request: Request, session: SessionDep, raw: str) -> Auth
     return _context(request, tenant_id=row.tenant_id, role=Role(row.role), api_key_id=row.id)
 
 
+async def get_auth_context_detached(
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> AuthContext:
+    """The same check in a short transaction of its own, for endpoints that run long
+    work (analyses): the request then holds no connection while it computes."""
+    db = get_database(request)
+    async with db.session() as session, session.begin():
+        return await get_auth_context(request, session, token, api_key)
+
+
 AuthDep = Annotated[AuthContext, Depends(get_auth_context)]
+DetachedAuthDep = Annotated[AuthContext, Depends(get_auth_context_detached)]
 
 
 def require_role(minimum: Role) -> object:
@@ -171,7 +184,15 @@ def _superuser(auth: AuthDep) -> AuthContext:
     return auth
 
 
+def _detached_analyst(auth: DetachedAuthDep) -> AuthContext:
+    if not auth.has_role(Role.analyst):
+        raise Forbidden("This action needs the analyst role or higher")
+    return auth
+
+
 ReaderDep = AuthDep
+DetachedReaderDep = DetachedAuthDep
+DetachedAnalystDep = Annotated[AuthContext, Depends(_detached_analyst)]
 AnalystDep = Annotated[AuthContext, require_role(Role.analyst)]
 AdminDep = Annotated[AuthContext, require_role(Role.admin)]
 OwnerDep = Annotated[AuthContext, require_role(Role.owner)]

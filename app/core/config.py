@@ -68,6 +68,21 @@ class Settings(BaseSettings):
     import_max_rows: int = Field(default=100_000, ge=1)
     import_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
 
+    # Analyses.
+    analysis_engine: Literal["local", "openai"] = "local"
+    analysis_default_window_days: int = Field(default=90, ge=1, le=3650)
+    analysis_max_posts: int = Field(default=200_000, ge=1)
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = Field(default=60.0, gt=0)
+    openai_max_retries: int = Field(default=3, ge=0, le=10)
+
+    # Jobs (procrastinate). With run_worker_in_process the API process also works jobs
+    # (the embedded default); docker-compose runs a separate worker service instead.
+    run_worker_in_process: bool = True
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+
     @model_validator(mode="after")
     def _secrets_required_in_production(self) -> Settings:
         if self.environment == "production":

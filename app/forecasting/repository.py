@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Select, func, literal_column
+
+from app.core.repository import TenantRepository
+from app.forecasting.models import FollowerForecast
+from app.posts.models import AccountMetric
+
+VersionRef = uuid.UUID | Literal["latest"]
+
+
+class ForecastRepository(TenantRepository[FollowerForecast]):
+    model = FollowerForecast
+
+    def _for_account(self, client_id: uuid.UUID, account_id: uuid.UUID) -> Select[Any]:
+        return self._scoped().where(
+            FollowerForecast.client_id == client_id, FollowerForecast.account_id == account_id
+        )
+
+    async def get_ref(
+        self, client_id: uuid.UUID, account_id: uuid.UUID, ref: VersionRef
+    ) -> FollowerForecast | None:
+        query = self._for_account(client_id, account_id)
+        if ref == "latest":
+            query = query.order_by(FollowerForecast.version.desc()).limit(1)
+        else:
+            query = query.where(FollowerForecast.id == ref)
+        return (await self.session.execute(query)).scalars().first()
+
+    async def page(
+        self, client_id: uuid.UUID, account_id: uuid.UUID, *, limit: int, offset: int
+    ) -> tuple[list[FollowerForecast], int]:
+        query = self._for_account(client_id, account_id)
+        total = await self.count(query)
+        # LIMIT/OFFSET inlined, as in the other lists, to keep the tenant index plan.
+        query = query.order_by(FollowerForecast.version.desc())
+        query = query.limit(literal_column(str(int(limit)))).offset(
+            literal_column(str(int(offset)))
+        )
+        return list((await self.session.execute(query)).scalars()), total
+
+    async def by_ids(
+        self, client_id: uuid.UUID, account_id: uuid.UUID, ids: list[uuid.UUID]
+    ) -> list[FollowerForecast]:
+        query = self._for_account(client_id, account_id).where(FollowerForecast.id.in_(ids))
+        return list((await self.session.execute(query)).scalars())
+
+    async def newest(
+        self, client_id: uuid.UUID, account_id: uuid.UUID, count: int
+    ) -> list[FollowerForecast]:
+        query = (
+            self._for_account(client_id, account_id)
+            .order_by(FollowerForecast.version.desc())
+            .limit(count)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def next_version(self, account_id: uuid.UUID) -> int:
+        query = self._scoped(func.coalesce(func.max(FollowerForecast.version), 0)).where(
+            FollowerForecast.account_id == account_id
+        )
+        return int((await self.session.execute(query)).scalar_one()) + 1
+
+
+class FollowerSeriesRepository(TenantRepository[AccountMetric]):
+    """Reads the follower counts of one account (the input of a forecast)."""
+
+    model = AccountMetric
+
+    async def points(
+        self, client_id: uuid.UUID, account_id: uuid.UUID
+    ) -> list[tuple[datetime, int]]:
+        query = (
+            self._scoped(AccountMetric.captured_at, AccountMetric.followers)
+            .where(AccountMetric.client_id == client_id, AccountMetric.account_id == account_id)
+            .order_by(AccountMetric.captured_at)
+        )
+        return [(r[0], int(r[1])) for r in (await self.session.execute(query)).all()]
+
+
+__all__ = ["FollowerSeriesRepository", "ForecastRepository", "VersionRef"]
