@@ -1,0 +1,1 @@
+"""Analyses Q1-Q10: result models, registry, runs and their storage."""
