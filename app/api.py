@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from app.analyses.router import router as analyses_router
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
 from app.clustering.router import router as clustering_router
@@ -16,5 +17,6 @@ api_router.include_router(tenant_router)
 api_router.include_router(admin_router)
 api_router.include_router(clients_router)
 api_router.include_router(posts_router)
+api_router.include_router(analyses_router)
 api_router.include_router(forecasting_router)
 api_router.include_router(clustering_router)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
+from app.analyses.tasks import WorkerContext, set_worker_context
 from app.api import api_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -19,6 +23,7 @@ from app.core.embedded import start_embedded, to_async_url
 from app.core.errors import ServiceUnavailable, install_error_handlers, problem_responses
 from app.core.logging import configure_logging
 from app.core.security import PasswordHasher
+from app.jobs import runtime_app, start_background_worker
 
 DESCRIPTION = """
 Pixely keeps an agency's clients (the brands it analyses), their social accounts, posts
@@ -35,6 +40,7 @@ TAGS = [
     {"name": "admin", "description": "Platform superusers: every tenant."},
     {"name": "clients", "description": "The brands an agency analyses and their accounts."},
     {"name": "posts and metrics", "description": "A client's posts and audience metrics."},
+    {"name": "analyses", "description": "Q1-Q10 runs, jobs, history, insights, text analysis."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
@@ -59,9 +65,25 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.state.hasher = PasswordHasher(
             settings.password_hash_workers, settings.password_hash_queue
         )
+        app.state.http_client = httpx.AsyncClient(timeout=settings.openai_timeout_seconds)
+        jobs = runtime_app(app.state.db.url)
+        await jobs.open_async()
+        app.state.jobs = jobs
+        set_worker_context(WorkerContext(app.state.db, settings, app.state.http_client))
+        worker = (
+            start_background_worker(jobs, settings.worker_concurrency)
+            if settings.run_worker_in_process
+            else None
+        )
         try:
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker
+            await jobs.close_async()
+            await app.state.http_client.aclose()
             app.state.hasher.shutdown()
             if own_db:
                 await app.state.db.dispose()

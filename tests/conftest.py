@@ -54,6 +54,7 @@ def settings() -> Settings:
         seed_demo=False,
         login_max_attempts=5,
         password_hash_workers=2,
+        run_worker_in_process=False,
         _env_file=None,
     )  # type: ignore[call-arg]
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analyses.models import AnalysisJob, AnalysisRun
 from app.clients.models import Client, SocialAccount
 from app.core.config import Settings
 from app.core.enums import Role
@@ -33,6 +34,8 @@ class TenantWorld:
     api_key: ApiKey
     api_key_secret: str
     extra_user: User
+    job: AnalysisJob
+    run: AnalysisRun
     ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def headers(self, role: Role = Role.owner) -> dict[str, str]:
@@ -145,6 +148,33 @@ async def make_tenant(session: AsyncSession, settings: Settings, name: str) -> T
     )
     session.add(api_key)
     await session.flush()
+    job = AnalysisJob(
+        tenant_id=tenant.id,
+        client_id=client.id,
+        status="succeeded",
+        questions=["q7"],
+        params={},
+        progress=100,
+    )
+    session.add(job)
+    await session.flush()
+    run = AnalysisRun(
+        tenant_id=tenant.id,
+        client_id=client.id,
+        job_id=job.id,
+        question="q7",
+        status="failed",
+        engine="local",
+        model="local-1",
+        prompt_version="local",
+        input_fingerprint="0" * 64,
+        params={},
+        usage={},
+        error="example",
+        posts_analyzed=0,
+    )
+    session.add(run)
+    await session.flush()
     tokens = {
         role: create_access_token(settings, user_id=u.id, tenant_id=tenant.id)
         for role, u in users.items()
@@ -160,6 +190,8 @@ async def make_tenant(session: AsyncSession, settings: Settings, name: str) -> T
         api_key=api_key,
         api_key_secret=secret,
         extra_user=extra,
+        job=job,
+        run=run,
     )
 
 

@@ -339,6 +339,47 @@ CASES = [
         },
         lambda w: {"json": {"likes": -1, "author_followers": 10}},
     ),
+    # Analyses.
+    Case(
+        "POST",
+        C + "/analyses/{question}",
+        Role.analyst,
+        201,
+        lambda w: {"json": {"since": "2026-01-01T00:00:00Z"}},
+        lambda w: {"json": {"since": "yesterday"}},
+        writes=True,
+    ),
+    Case(
+        "POST",
+        C + "/analyses",
+        Role.analyst,
+        202,
+        lambda w: {"json": {"questions": ["q7"]}},
+        lambda w: {"json": {"questions": ["q99"]}},
+        writes=True,
+    ),
+    Case("GET", "/api/v1/jobs/{job_id}", Role.viewer, 200),
+    Case("GET", C + "/analyses", Role.viewer, 200, bad=lambda w: {"params": {"status": "done"}}),
+    Case("GET", "/api/v1/analyses/{run_id}", Role.viewer, 200),
+    Case("GET", C + "/insights", Role.viewer, 200),
+    Case(
+        "POST",
+        "/api/v1/analyze/text",
+        Role.viewer,
+        200,
+        lambda w: {"json": {"texts": ["hola"]}},
+        lambda w: {"json": {"texts": []}},
+    ),
+    Case("GET", "/api/v1/tenant/ai-settings", Role.admin, 200),
+    Case(
+        "PUT",
+        "/api/v1/tenant/ai-settings",
+        Role.admin,
+        200,
+        lambda w: {"json": {"engine": "local"}},
+        lambda w: {"json": {"engine": "gpt"}},
+        writes=True,
+    ),
 ]
 
 # Public routes: covered by tests/auth/test_auth.py.
@@ -367,7 +408,28 @@ def path_params(w: W, other: W | None = None) -> dict[str, str]:
         "tenant_id": str((other or w).tenant.id),
         "version_id": "latest",
         "model_id": "latest",
+        "question": "q7",
+        "job_id": str(w.job.id),
+        "run_id": str(w.run.id),
     }
+
+
+PATH_PARAMS = frozenset(
+    {
+        "client_id",
+        "account_id",
+        "post_id",
+        "metric_id",
+        "user_id",
+        "key_id",
+        "tenant_id",
+        "version_id",
+        "model_id",
+        "question",
+        "job_id",
+        "run_id",
+    }
+)
 
 
 def url(case: Case, w: W, other: W | None = None) -> str:
@@ -505,18 +567,8 @@ async def test_bad_input_is_4xx_and_changes_nothing(
     assert await audit_count(session, tenant_a) == before
 
 
-def test_paths_use_known_parameters() -> None:
-    known = set(path_params.__code__.co_consts) | {
-        "client_id",
-        "account_id",
-        "post_id",
-        "metric_id",
-        "user_id",
-        "key_id",
-        "tenant_id",
-        "version_id",
-        "model_id",
-    }
+def test_paths_use_known_parameters(tenant_a: W) -> None:
+    assert set(path_params(tenant_a)) == PATH_PARAMS
     for case in CASES:
         for name in re.findall(r"{(\w+)}", case.path):
-            assert name in known, f"{case.key}: no fixture for {{{name}}}"
+            assert name in PATH_PARAMS, f"{case.key}: no fixture for {{{name}}}"

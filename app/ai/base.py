@@ -80,8 +80,11 @@ class Usage:
     calls: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens, "calls": self.calls}
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "calls": self.calls,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,8 @@ class AnalysisEngineError(Exception):
 class AnalysisEngine(Protocol):
     name: str
 
-    async def run(self, question: str, data: AnalysisInput,
-                  result_model: type[BaseModel]) -> EngineResult:
+    async def run(
+        self, question: str, data: AnalysisInput, result_model: type[BaseModel]
+    ) -> EngineResult:
         """Answer one question (`q1`..`q10`); raise AnalysisEngineError on failure."""
         ...

@@ -38,8 +38,13 @@ class IdMixin:
 
 
 class TimestampMixin:
+    # Set in Python too: rows written in one transaction still get increasing times
+    # (now() is the transaction's start), so "newest first" has a meaning.
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
+        DateTime(timezone=True),
+        default=lambda: datetime.now(UTC),
+        server_default=func.now(),
+        nullable=False,
     )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True),

@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, IdMixin, TenantMixin, TimestampMixin
@@ -62,6 +62,15 @@ class Post(IdMixin, TimestampMixin, TenantMixin, Base):
     url: Mapped[str | None] = mapped_column(String(1000))
     language: Mapped[str | None] = mapped_column(String(8))
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Per-post enrichment, written when an analysis runs (read by later questions,
+    # filters and the agents instead of recomputing).
+    sentiment_label: Mapped[str | None] = mapped_column(String(8))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    emotion_label: Mapped[str | None] = mapped_column(String(16))
+    emotion_scores: Mapped[dict[str, float] | None] = mapped_column(JSONB)
+    topics: Mapped[list[str]] = mapped_column(ARRAY(String(120)), default=list, server_default="{}")
+    frames: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list, server_default="{}")
+    enriched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AccountMetric(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -61,13 +61,10 @@ METRIC_SORTS = {
 
 
 _POST_SELECT = ", ".join(f'p."{c.name}"' for c in POST_COLUMNS)
+# Every sort is (field, id) in one direction, as in POST_SORTS.
 _POST_ORDER = {
-    key: ", ".join(
-        f'p."{col.element.key if hasattr(col, "element") else col.key}"'
-        + (" DESC" if key.startswith("-") else "")
-        for col in cols
-    )
-    for key, cols in POST_SORTS.items()
+    key: (f'p."{key.lstrip("-")}" DESC, p.id DESC' if key.startswith("-") else f'p."{key}", p.id')
+    for key in POST_SORTS
 }
 
 

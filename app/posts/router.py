@@ -43,6 +43,9 @@ PostSort = Literal[
     "views",
     "-views",
 ]
+Sentiment = Literal["positive", "neutral", "negative"]
+Emotion = Literal["anger", "disgust", "fear", "joy", "sadness", "surprise", "trust", "neutral"]
+Frame = Literal["conflict", "human_interest", "economic", "morality", "responsibility", "brand"]
 ModeQuery = Annotated[
     service.ImportMode,
     Query(
@@ -73,6 +76,13 @@ async def list_posts(
     ] = None,
     language: Annotated[str | None, Query(pattern=r"^[a-z]{2,3}$")] = None,
     hashtag: Annotated[str | None, Query(max_length=200)] = None,
+    sentiment: Annotated[
+        Sentiment | None,
+        Query(description="Posts an analysis labelled so (e.g. the negative posts of March)"),
+    ] = None,
+    emotion: Annotated[Emotion | None, Query()] = None,
+    topic: Annotated[str | None, Query(max_length=120)] = None,
+    frame: Annotated[Frame | None, Query()] = None,
     sort: PostSort = "-published_at",
 ) -> Page[PostOut]:
     rows, total = await service.list_post_rows(
@@ -89,6 +99,10 @@ async def list_posts(
         is_own=is_own,
         language=language,
         hashtag=hashtag,
+        sentiment=sentiment,
+        emotion=emotion,
+        topic=topic,
+        frame=frame,
         sort=sort,
     )
     items = rows_to_dicts(rows, drop=("total",))

@@ -143,6 +143,13 @@ class PostOut(BaseModel):
     url: str | None
     language: str | None
     is_own: bool
+    sentiment_label: str | None = Field(description="Set when an analysis enriched the post")
+    sentiment_score: float | None
+    emotion_label: str | None
+    emotion_scores: dict[str, float] | None
+    topics: list[str]
+    frames: list[str]
+    enriched_at: datetime | None
     created_at: datetime
     updated_at: datetime
 

@@ -32,6 +32,9 @@ class Tenant(IdMixin, TimestampMixin, Base):
     language: Mapped[str] = mapped_column(String(2), default=Language.es.value)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Analysis engine settings: {"engine", "model", "base_url", "api_key",
+    # "prompt_overrides"}; empty means the global defaults (the local engine).
+    ai_settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
 
 
 class User(IdMixin, TimestampMixin, TenantMixin, Base):

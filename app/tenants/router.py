@@ -14,6 +14,8 @@ from app.core.session import SessionDep
 from app.tenants import service
 from app.tenants.schemas import (
     AdminTenantOut,
+    AiSettingsIn,
+    AiSettingsOut,
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyOut,
@@ -227,3 +229,26 @@ async def admin_deactivate_tenant(
     tenant_id: uuid.UUID, session: SessionDep, auth: SuperuserDep
 ) -> TenantOut:
     return TenantOut.model_validate(await service.admin_deactivate_tenant(session, auth, tenant_id))
+
+
+@router.get(
+    "/ai-settings",
+    response_model=AiSettingsOut,
+    summary="The tenant's analysis engine settings (the API key is never shown)",
+    responses=problem_responses(401, 403),
+)
+async def get_ai_settings(session: SessionDep, auth: AdminDep) -> AiSettingsOut:
+    return service.ai_settings_out(await service.get_current_tenant(session, auth))
+
+
+@router.put(
+    "/ai-settings",
+    response_model=AiSettingsOut,
+    summary="Set the tenant's engine, model, endpoint, API key and prompt overrides",
+    responses=problem_responses(401, 403, 422),
+)
+async def put_ai_settings(
+    data: AiSettingsIn, request: Request, session: SessionDep, auth: AdminDep
+) -> AiSettingsOut:
+    tenant = await service.update_ai_settings(session, auth, request.app.state.settings, data)
+    return service.ai_settings_out(tenant)

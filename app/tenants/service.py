@@ -5,14 +5,17 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
 from app.core.auth import API_KEY_PREFIX, AuthContext
+from app.core.config import Settings
+from app.core.crypto import decrypt, encrypt
 from app.core.enums import ROLE_RANK, Role
-from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, UnprocessableEntity
 from app.core.security import PasswordHasher, sha256_hex
 from app.tenants import audit
 from app.tenants.models import ApiKey, AuditEvent, Tenant, User
@@ -23,7 +26,15 @@ from app.tenants.repository import (
     PlatformRepository,
     UserRepository,
 )
-from app.tenants.schemas import ApiKeyCreate, TenantUpdate, UserCreate, UserUpdate
+from app.tenants.schemas import (
+    AiSettingsIn,
+    AiSettingsOut,
+    ApiKeyCreate,
+    PromptOverride,
+    TenantUpdate,
+    UserCreate,
+    UserUpdate,
+)
 
 
 async def get_current_tenant(session: AsyncSession, auth: AuthContext) -> Tenant:
@@ -276,3 +287,68 @@ def _as_actor_in(auth: AuthContext, tenant_id: uuid.UUID) -> AuthContext:
     from dataclasses import replace
 
     return replace(auth, tenant_id=tenant_id)
+
+
+# --- AI settings -----------------------------------------------------------------------
+
+
+def ai_settings_out(tenant: Tenant) -> AiSettingsOut:
+    stored = dict(tenant.ai_settings or {})
+    return AiSettingsOut(
+        engine=stored.get("engine", "local"),
+        model=stored.get("model"),
+        base_url=stored.get("base_url"),
+        api_key_set=bool(stored.get("api_key_encrypted")),
+        prompt_overrides={
+            k: PromptOverride(**v) for k, v in (stored.get("prompt_overrides") or {}).items()
+        },
+    )
+
+
+async def update_ai_settings(
+    session: AsyncSession, auth: AuthContext, settings: Settings, data: AiSettingsIn
+) -> Tenant:
+    tenant = await get_current_tenant(session, auth)
+    stored = dict(tenant.ai_settings or {})
+    overrides = {
+        k: v.model_dump(exclude_none=True) for k, v in (data.prompt_overrides or {}).items()
+    }
+    if overrides:
+        from app.ai.prompts import resolve_prompts
+
+        try:
+            resolve_prompts(overrides)
+        except ValueError as exc:
+            raise UnprocessableEntity(f"Invalid prompt overrides: {exc}")
+    stored.update(
+        engine=data.engine, model=data.model, base_url=data.base_url, prompt_overrides=overrides
+    )
+    if data.clear_api_key:
+        stored.pop("api_key_encrypted", None)
+    elif data.api_key:
+        stored["api_key_encrypted"] = encrypt(settings, data.api_key)
+    tenant.ai_settings = stored
+    audit.record(
+        session,
+        auth,
+        "tenant.ai_settings",
+        "tenant",
+        tenant.id,
+        {
+            "engine": data.engine,
+            "model": data.model,
+            "api_key_changed": bool(data.api_key or data.clear_api_key),
+            "prompt_overrides": sorted(overrides),
+        },
+    )
+    await session.flush()
+    return tenant
+
+
+def engine_settings(tenant: Tenant, settings: Settings) -> dict[str, Any]:
+    """The tenant's AI settings with the API key decrypted, for building an engine."""
+    stored = dict(tenant.ai_settings or {})
+    token = stored.pop("api_key_encrypted", None)
+    if token:
+        stored["api_key"] = decrypt(settings, token)
+    return stored

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import distinct_on
+
+from app.analyses.models import AnalysisJob, AnalysisRun
+from app.core.repository import TenantRepository
+
+
+class RunRepository(TenantRepository[AnalysisRun]):
+    model = AnalysisRun
+
+    async def find_reusable(
+        self,
+        client_id: uuid.UUID,
+        question: str,
+        fingerprint: str,
+        engine: str,
+        model: str | None,
+        prompt_version: str | None,
+    ) -> AnalysisRun | None:
+        query = (
+            self._scoped()
+            .where(
+                AnalysisRun.client_id == client_id,
+                AnalysisRun.question == question,
+                AnalysisRun.input_fingerprint == fingerprint,
+                AnalysisRun.engine == engine,
+                AnalysisRun.model == model,
+                AnalysisRun.prompt_version == prompt_version,
+                AnalysisRun.status == "succeeded",
+            )
+            .order_by(AnalysisRun.created_at.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def page(
+        self,
+        client_id: uuid.UUID,
+        *,
+        limit: int,
+        offset: int,
+        question: str | None,
+        engine: str | None,
+        status: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        job_id: uuid.UUID | None,
+    ) -> tuple[list[AnalysisRun], int]:
+        query = self._scoped().where(AnalysisRun.client_id == client_id)
+        if question:
+            query = query.where(AnalysisRun.question == question)
+        if engine:
+            query = query.where(AnalysisRun.engine == engine)
+        if status:
+            query = query.where(AnalysisRun.status == status)
+        if since:
+            query = query.where(AnalysisRun.created_at >= since)
+        if until:
+            query = query.where(AnalysisRun.created_at < until)
+        if job_id:
+            query = query.where(AnalysisRun.job_id == job_id)
+        total = await self.count(query)
+        query = query.order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
+        rows = await self.session.execute(query.limit(limit).offset(offset))
+        return list(rows.scalars()), total
+
+    async def latest_succeeded(
+        self, client_id: uuid.UUID, questions: Sequence[str]
+    ) -> dict[str, AnalysisRun]:
+        """The newest succeeded run per question (one query, DISTINCT ON)."""
+        query = (
+            self._scoped()
+            .where(
+                AnalysisRun.client_id == client_id,
+                AnalysisRun.status == "succeeded",
+                AnalysisRun.question.in_(list(questions)),
+            )
+            .order_by(AnalysisRun.question, AnalysisRun.created_at.desc())
+            .ext(distinct_on(AnalysisRun.question))
+        )
+        rows = await self.session.execute(query)
+        return {run.question: run for run in rows.scalars()}
+
+    async def for_job(self, job_id: uuid.UUID) -> list[AnalysisRun]:
+        query = self._scoped().where(AnalysisRun.job_id == job_id).order_by(AnalysisRun.created_at)
+        return list((await self.session.execute(query)).scalars())
+
+    async def fail_interrupted(self, job_id: uuid.UUID, message: str) -> None:
+        await self.session.execute(
+            update(AnalysisRun)
+            .where(
+                AnalysisRun.tenant_id == self.tenant_id,
+                AnalysisRun.job_id == job_id,
+                AnalysisRun.status.in_(("queued", "running")),
+            )
+            .values(status="failed", error=message)
+        )
+
+
+class JobRepository(TenantRepository[AnalysisJob]):
+    model = AnalysisJob
+
+
+async def job_tenant(session: Any, job_id: uuid.UUID) -> uuid.UUID | None:
+    """The tenant of a job, for the worker (which starts from a job id alone)."""
+    found = await session.execute(select(AnalysisJob.tenant_id).where(AnalysisJob.id == job_id))
+    return found.scalar_one_or_none()
+
+
+__all__ = ["JobRepository", "RunRepository", "job_tenant"]

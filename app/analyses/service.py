@@ -1,0 +1,532 @@
+"""Running the ten questions: prepare the input, compute, store the JSON, return it.
+
+A run never holds a write transaction while it computes or calls out: it stores the run
+as `running` in a short transaction, computes (local engine in a thread, or an HTTP
+call), then stores the outcome (result or error) in a second short transaction. A failed
+run is stored as failed with its error and no partial result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.ai.base import AnalysisEngineError, AnalysisInput, EngineResult, PostRecord
+from app.analyses import registry
+from app.analyses.engines import EngineChoice, choose_engine
+from app.analyses.models import AnalysisJob, AnalysisRun
+from app.analyses.repository import JobRepository, RunRepository
+from app.analyses.results import RESULT_MODELS
+from app.analyses.schemas import JobRequest, RunRequest
+from app.clients import service as clients_service
+from app.core.auth import AuthContext
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.errors import NotFound, UnprocessableEntity
+from app.posts import service as posts_service
+from app.tenants import audit
+from app.tenants import service as tenants_service
+
+logger = logging.getLogger(__name__)
+
+BASE_QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8")
+
+
+@dataclass
+class Prepared:
+    """Everything a run needs, resolved before any computation."""
+
+    question: registry.Question
+    choice: EngineChoice
+    params: dict[str, Any]
+    fingerprint: str
+    data: AnalysisInput
+    previous_ids: dict[str, str]
+
+
+def _window(req: RunRequest, settings: Settings) -> tuple[datetime, datetime]:
+    until = (req.until or datetime.now(UTC)).astimezone(UTC)
+    since = req.since or until - timedelta(days=settings.analysis_default_window_days)
+    return since.astimezone(UTC), until
+
+
+def _fingerprint(
+    question: str,
+    client_id: uuid.UUID,
+    params: dict[str, Any],
+    post_versions: list[tuple[uuid.UUID, datetime]],
+    previous_ids: dict[str, str],
+) -> str:
+    digest = hashlib.sha256()
+    digest.update(
+        json.dumps(
+            {"q": question, "client": str(client_id), "params": params, "previous": previous_ids},
+            sort_keys=True,
+        ).encode()
+    )
+    for post_id, updated_at in post_versions:
+        digest.update(post_id.bytes)
+        digest.update(updated_at.isoformat().encode())
+    return digest.hexdigest()
+
+
+async def prepare(
+    db: Database,
+    settings: Settings,
+    auth: AuthContext,
+    client_id: uuid.UUID,
+    question: registry.Question,
+    req: RunRequest,
+    *,
+    http_client: Any = None,
+    previous: dict[str, AnalysisRun] | None = None,
+) -> Prepared:
+    since, until = _window(req, settings)
+    platforms = sorted(p.value for p in req.platforms) if req.platforms else None
+    accounts = sorted(req.account_ids) if req.account_ids else None
+    async with db.session() as session, session.begin():
+        profile = await clients_service.client_profile(session, auth, client_id)
+        if accounts:
+            known = await clients_service.account_platforms(session, auth, client_id)
+            unknown = [str(a) for a in accounts if a not in known]
+            if unknown:
+                raise UnprocessableEntity(
+                    f"Not accounts of this client: {', '.join(unknown)}",
+                    errors=[
+                        {
+                            "loc": ["body", "account_ids"],
+                            "msg": "Unknown account",
+                            "type": "value_error",
+                        }
+                    ],
+                )
+        tenant = await tenants_service.get_current_tenant(session, auth)
+        posts, versions = await posts_service.posts_for_analysis(
+            session,
+            auth,
+            client_id,
+            since=since,
+            until=until,
+            platforms=platforms,
+            account_ids=accounts,
+        )
+        if len(posts) > settings.analysis_max_posts:
+            raise UnprocessableEntity(
+                f"The window holds {len(posts)} posts; at most {settings.analysis_max_posts} "
+                "per run. Narrow the window, platforms or accounts."
+            )
+        if question.depends_on and previous is None:
+            previous = await RunRepository(session, auth).latest_succeeded(
+                client_id, question.depends_on
+            )
+    choice = choose_engine(
+        settings,
+        tenants_service.engine_settings(tenant, settings),
+        req.engine,
+        req.model,
+        http_client,
+    )
+    previous = previous or {}
+    previous_ids = {k: str(run.id) for k, run in sorted(previous.items())}
+    params = {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "platforms": platforms,
+        "account_ids": [str(a) for a in accounts] if accounts else None,
+    }
+    data = AnalysisInput(
+        client=profile,
+        posts=posts,
+        window_start=since,
+        window_end=until,
+        tenant_language=tenant.language,
+        timezone=tenant.timezone,
+        previous={k: run.result or {} for k, run in previous.items()},
+    )
+    fingerprint = _fingerprint(question.key, client_id, params, versions, previous_ids)
+    return Prepared(question, choice, params, fingerprint, data, previous_ids)
+
+
+async def _find_reusable(
+    db: Database, auth: AuthContext, client_id: uuid.UUID, prepared: Prepared
+) -> AnalysisRun | None:
+    async with db.session() as session:
+        return await RunRepository(session, auth).find_reusable(
+            client_id,
+            prepared.question.key,
+            prepared.fingerprint,
+            prepared.choice.name,
+            prepared.choice.model,
+            prepared.choice.prompt_versions[prepared.question.key],
+        )
+
+
+def _enrichment(post: PostRecord) -> tuple[Any, ...]:
+    return (
+        post.language,
+        post.sentiment_label,
+        post.sentiment_score,
+        post.emotion_label,
+        post.topics,
+        post.frames,
+    )
+
+
+async def _enrich(posts: list[PostRecord]) -> tuple[list[PostRecord], list[PostRecord]]:
+    """(all posts enriched, the ones whose stored enrichment must change).
+
+    The whole window goes through `enrich` so topic labels come from one topic model
+    (the one Q3 uses); posts that already carry sentiment are not analysed again.
+    """
+    if not posts:
+        return posts, []
+    from app.ai.local.analysis_engine import enrich
+
+    enriched = await asyncio.to_thread(enrich, posts)
+    changed = [
+        new
+        for old, new in zip(posts, enriched, strict=True)
+        if _enrichment(old) != _enrichment(new)
+    ]
+    return list(enriched), changed
+
+
+async def execute(
+    db: Database,
+    auth: AuthContext,
+    client_id: uuid.UUID,
+    prepared: Prepared,
+    *,
+    job_id: uuid.UUID | None = None,
+    force: bool = False,
+) -> AnalysisRun:
+    """Run one prepared question: reuse, or compute and store; returns the stored run."""
+    question = prepared.question
+    choice = prepared.choice
+    version = choice.prompt_versions[question.key]
+    if not force:
+        reusable = await _find_reusable(db, auth, client_id, prepared)
+        if reusable is not None:
+            return await _store_reuse(db, auth, client_id, reusable, prepared, job_id)
+
+    async with db.session() as session, session.begin():
+        run = RunRepository(session, auth).add(
+            AnalysisRun(
+                client_id=client_id,
+                job_id=job_id,
+                question=question.key,
+                status="running",
+                engine=choice.name,
+                model=choice.model,
+                prompt_version=version,
+                input_fingerprint=prepared.fingerprint,
+                params=prepared.params,
+                usage={},
+                posts_analyzed=len(prepared.data.posts),
+                created_by_id=auth.user_id,
+            )
+        )
+        await session.flush()
+        audit.record(
+            session,
+            auth,
+            "analysis.run",
+            "analysis_run",
+            run.id,
+            {"question": question.key, "engine": choice.name, "client_id": str(client_id)},
+        )
+
+    started = time.perf_counter()
+    fresh: list[PostRecord] = []
+    outcome: EngineResult | None = None
+    error: str | None = None
+    try:
+        posts, fresh = await _enrich(list(prepared.data.posts))
+        data = replace(prepared.data, posts=posts)
+        outcome = await choice.engine.run(question.key, data, RESULT_MODELS[question.key])
+        # Validate again with our model: whatever an engine returns, what we store fits.
+        validated = RESULT_MODELS[question.key].model_validate(outcome.result.model_dump())
+        outcome = replace(outcome, result=validated)
+    except (AnalysisEngineError, ValidationError) as exc:
+        error = str(exc)[:4000]
+    except Exception as exc:  # an engine bug must still end as a failed run, not a hang
+        logger.exception("analysis %s failed", question.key)
+        error = f"Internal error while computing {question.key}: {type(exc).__name__}"
+    duration_ms = int((time.perf_counter() - started) * 1000)
+
+    async with db.session() as session, session.begin():
+        repo = RunRepository(session, auth)
+        stored = await repo.get(run.id)
+        assert stored is not None
+        stored.duration_ms = duration_ms
+        if outcome is not None and error is None:
+            stored.status = "succeeded"
+            stored.result = outcome.result.model_dump(mode="json")
+            stored.model = outcome.model
+            stored.prompt_version = outcome.prompt_version
+            stored.usage = outcome.usage.as_dict()
+        else:
+            stored.status = "failed"
+            stored.error = error
+        if fresh:
+            await posts_service.store_enrichment(session, auth, fresh)
+        return stored
+
+
+async def _store_reuse(
+    db: Database,
+    auth: AuthContext,
+    client_id: uuid.UUID,
+    source: AnalysisRun,
+    prepared: Prepared,
+    job_id: uuid.UUID | None,
+) -> AnalysisRun:
+    """A new run row pointing at the stored one, so history and jobs stay complete."""
+    async with db.session() as session, session.begin():
+        run = RunRepository(session, auth).add(
+            AnalysisRun(
+                client_id=client_id,
+                job_id=job_id,
+                question=source.question,
+                status="succeeded",
+                engine=source.engine,
+                model=source.model,
+                prompt_version=source.prompt_version,
+                input_fingerprint=source.input_fingerprint,
+                params=prepared.params,
+                result=source.result,
+                usage={},
+                duration_ms=0,
+                posts_analyzed=source.posts_analyzed,
+                created_by_id=auth.user_id,
+                reused_from_id=source.reused_from_id or source.id,
+            )
+        )
+        await session.flush()
+        audit.record(
+            session,
+            auth,
+            "analysis.reuse",
+            "analysis_run",
+            run.id,
+            {"question": source.question, "reused_from": str(run.reused_from_id)},
+        )
+        return run
+
+
+async def run_question(
+    db: Database,
+    settings: Settings,
+    auth: AuthContext,
+    client_id: uuid.UUID,
+    name: str,
+    req: RunRequest,
+    http_client: Any = None,
+) -> AnalysisRun:
+    question = registry.resolve(name)
+    prepared = await prepare(db, settings, auth, client_id, question, req, http_client=http_client)
+    return await execute(db, auth, client_id, prepared, force=req.force)
+
+
+# --- jobs ------------------------------------------------------------------------------
+
+
+def requested_questions(req: JobRequest) -> list[str]:
+    names = req.questions or list(registry.ALL_KEYS)
+    keys = [registry.resolve(n).key for n in names]
+    return sorted(set(keys), key=lambda k: int(k[1:]))
+
+
+async def create_job(
+    db: Database, settings: Settings, auth: AuthContext, client_id: uuid.UUID, req: JobRequest
+) -> AnalysisJob:
+    keys = requested_questions(req)
+    async with db.session() as session, session.begin():
+        await clients_service.ensure_client(session, auth, client_id)
+        tenant = await tenants_service.get_current_tenant(session, auth)
+        # Fail fast on an unusable engine instead of in every question of the job.
+        choose_engine(
+            settings, tenants_service.engine_settings(tenant, settings), req.engine, req.model, None
+        )
+        job = JobRepository(session, auth).add(
+            AnalysisJob(
+                client_id=client_id,
+                status="queued",
+                questions=keys,
+                params=req.model_dump(mode="json", exclude={"questions"}),
+                progress=0,
+                created_by_id=auth.user_id,
+            )
+        )
+        await session.flush()
+        audit.record(
+            session,
+            auth,
+            "analysis.job",
+            "analysis_job",
+            job.id,
+            {"questions": keys, "client_id": str(client_id)},
+        )
+    return job
+
+
+async def _set_job(db: Database, auth: AuthContext, job_id: uuid.UUID, **values: Any) -> None:
+    async with db.session() as session, session.begin():
+        job = await JobRepository(session, auth).get(job_id)
+        if job is not None:
+            for name, value in values.items():
+                setattr(job, name, value)
+
+
+async def work_job(
+    db: Database, settings: Settings, auth: AuthContext, job_id: uuid.UUID, http_client: Any = None
+) -> None:
+    """Execute a job's dependency graph; safe to call again after an interruption."""
+    async with db.session() as session:
+        job, runs = await job_with_runs(session, auth, job_id)
+    if job.status in ("succeeded", "failed"):
+        return
+    done = {r.question for r in runs if r.status == "succeeded"}
+    async with db.session() as session, session.begin():
+        await RunRepository(session, auth).fail_interrupted(
+            job_id, "Interrupted (the worker stopped); the job ran it again"
+        )
+    await _set_job(
+        db,
+        auth,
+        job_id,
+        status="running",
+        started_at=datetime.now(UTC),
+        progress=_progress(len(done), len(job.questions)),
+    )
+    req = RunRequest.model_validate(job.params)
+    finished = set(done)
+    failures: dict[str, str] = {}
+
+    async def one(key: str, previous: dict[str, AnalysisRun] | None) -> None:
+        try:
+            prepared = await prepare(
+                db,
+                settings,
+                auth,
+                job.client_id,
+                registry.QUESTIONS[key],
+                req,
+                http_client=http_client,
+                previous=previous,
+            )
+            run = await execute(db, auth, job.client_id, prepared, job_id=job_id, force=req.force)
+            if run.status != "succeeded":
+                failures[key] = run.error or "failed"
+        except Exception as exc:  # one question's failure must not lose the others
+            logger.exception("job %s: %s failed", job_id, key)
+            failures[key] = str(exc)[:500] or type(exc).__name__
+        finished.add(key)
+        await _set_job(db, auth, job_id, progress=_progress(len(finished), len(job.questions)))
+
+    for level in registry.execution_levels([q for q in job.questions if q not in done]):
+        previous = None
+        if any(registry.QUESTIONS[k].depends_on for k in level):
+            previous = await _previous_for(db, auth, job.client_id, job_id)
+        await asyncio.gather(*(one(key, previous) for key in level))
+
+    await _set_job(
+        db,
+        auth,
+        job_id,
+        status="failed" if failures else "succeeded",
+        progress=100,
+        finished_at=datetime.now(UTC),
+        error="; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or None,
+    )
+
+
+async def _previous_for(
+    db: Database, auth: AuthContext, client_id: uuid.UUID, job_id: uuid.UUID
+) -> dict[str, AnalysisRun]:
+    """Q1-Q8 results for Q9/Q10: this job's own where it has them, else the latest."""
+    async with db.session() as session:
+        repo = RunRepository(session, auth)
+        latest = await repo.latest_succeeded(client_id, BASE_QUESTIONS)
+        own = {r.question: r for r in await repo.for_job(job_id) if r.status == "succeeded"}
+    return {**latest, **own}
+
+
+def _progress(done: int, total: int) -> int:
+    return 100 if total == 0 else min(100, round(100 * done / total))
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+async def get_run(session: AsyncSession, auth: AuthContext, run_id: uuid.UUID) -> AnalysisRun:
+    run = await RunRepository(session, auth).get(run_id)
+    if run is None:
+        raise NotFound("Analysis run not found")
+    return run
+
+
+async def list_runs(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
+) -> tuple[list[AnalysisRun], int]:
+    await clients_service.ensure_client(session, auth, client_id)
+    return await RunRepository(session, auth).page(client_id, **filters)
+
+
+async def insights(
+    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+) -> dict[str, AnalysisRun]:
+    await clients_service.ensure_client(session, auth, client_id)
+    return await RunRepository(session, auth).latest_succeeded(client_id, registry.ALL_KEYS)
+
+
+async def job_with_runs(
+    session: AsyncSession, auth: AuthContext, job_id: uuid.UUID
+) -> tuple[AnalysisJob, list[AnalysisRun]]:
+    job = await JobRepository(session, auth).get(job_id)
+    if job is None:
+        raise NotFound("Job not found")
+    return job, await RunRepository(session, auth).for_job(job_id)
+
+
+async def enqueue_job(jobs: Any, db: Database, auth: AuthContext, job_id: uuid.UUID) -> None:
+    """Hand the job to the procrastinate queue (after the job row is committed)."""
+    from procrastinate import tasks as procrastinate_tasks
+
+    from app.jobs import QUEUE
+
+    # Deferred through this app's job manager: the task objects stay bound to the
+    # import-time app, which has no connection.
+    deferrer = procrastinate_tasks.configure_task(
+        name="analyses.run_job", job_manager=jobs.job_manager, queue=QUEUE
+    )
+    worker_job_id = await deferrer.defer_async(job_id=str(job_id))
+    await _set_job(db, auth, job_id, worker_job_id=worker_job_id)
+
+
+async def analyze_texts(texts: list[str], language: str) -> list[dict[str, Any]]:
+    from app.ai.local import analyze_texts as analyze
+
+    lang = None if language == "auto" else language
+    results = await asyncio.to_thread(analyze, texts, lang)
+    return [
+        {
+            "language": r.language,
+            "sentiment_label": r.sentiment_label,
+            "sentiment_score": r.sentiment_score,
+            "emotion_label": r.emotion_label,
+            "emotion_scores": r.emotion_scores,
+            "keywords": r.keywords,
+        }
+        for r in results
+    ]

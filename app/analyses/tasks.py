@@ -1,0 +1,49 @@
+"""procrastinate tasks of the analyses domain."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from procrastinate import RetryStrategy
+
+from app.analyses import service
+from app.analyses.repository import job_tenant
+from app.core.auth import AuthContext
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.enums import Role
+from app.jobs import QUEUE, jobs_app
+
+
+@dataclass
+class WorkerContext:
+    """What tasks need from the process that runs them (set when a worker starts)."""
+
+    db: Database
+    settings: Settings
+    http_client: Any = None
+
+
+_context: WorkerContext | None = None
+
+
+def set_worker_context(context: WorkerContext | None) -> None:
+    global _context
+    _context = context
+
+
+# Retried when a worker stops mid-job; work_job skips the questions already answered.
+@jobs_app.task(name="analyses.run_job", queue=QUEUE, retry=RetryStrategy(max_attempts=5, wait=1))
+async def run_analysis_job(job_id: str) -> None:
+    if _context is None:
+        raise RuntimeError("worker context not set: start workers through app.jobs")
+    db, settings = _context.db, _context.settings
+    job_uuid = uuid.UUID(job_id)
+    async with db.session() as session:
+        tenant_id = await job_tenant(session, job_uuid)
+    if tenant_id is None:
+        return  # the job (or its tenant) was deleted meanwhile
+    auth = AuthContext(tenant_id=tenant_id, role=Role.analyst, email="worker")
+    await service.work_job(db, settings, auth, job_uuid, http_client=_context.http_client)

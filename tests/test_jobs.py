@@ -1,0 +1,225 @@
+"""Whole-set analyses as durable procrastinate jobs, on a database of their own (the
+worker uses its own connections, so this data is committed, not rolled back).
+
+Progress moves, one failing question does not lose the others, a job survives a worker
+restart, and with a 1 s model the ten questions take the critical path, not 10 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from app.analyses.results import RESULT_MODELS
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.migrations import upgrade
+from app.demo.generator import DEMO_CLIENTS, generate_posts
+from app.jobs import run_worker
+from app.main import create_app
+from tests.ai.fake_openai import BASE_URL, FakeOpenAI, FakeRequest, question_of
+from tests.test_migrations import _admin, _with_database
+
+
+@pytest.fixture(scope="module")
+async def jobs_env(postgres_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, str]]:
+    name = f"jobs_{uuid.uuid4().hex[:8]}"
+    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    url = _with_database(postgres_url, name)
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings(
+        environment="test", seed_demo=False, run_worker_in_process=False, _env_file=None
+    )  # type: ignore[call-arg]
+    db = Database(url, pool_size=10)
+    app = create_app(settings, db=db)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            token = (
+                await client.post(
+                    "/api/v1/auth/register",
+                    json={
+                        "tenant_name": "Jobs",
+                        "email": "jobs@example.com",
+                        "password": "jobs-password",
+                        "full_name": "J",
+                    },
+                )
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            client.headers.update(headers)
+            yield app, client, url
+    await db.dispose()
+    await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _client_with_posts(client: httpx.AsyncClient, n: int = 300) -> str:
+    spec = DEMO_CLIENTS[1]
+    r = await client.post("/api/v1/clients", json={"name": f"Brand {uuid.uuid4().hex[:6]}"})
+    client_id = r.json()["id"]
+    handles = {}
+    for acc in spec.accounts:
+        await client.post(
+            f"/api/v1/clients/{client_id}/accounts",
+            json={"platform": acc.platform, "handle": acc.handle},
+        )
+        handles[acc.platform] = acc.handle
+    posts = generate_posts(spec, n_posts=n, end=datetime(2026, 9, 1, tzinfo=UTC), seed=5)
+    rows = [
+        {
+            "platform": p.platform,
+            "account_handle": p.account_handle,
+            "external_id": p.external_id,
+            "author_handle": p.author_handle,
+            "author_followers": p.author_followers,
+            "text": p.text,
+            "published_at": p.published_at.isoformat(),
+            "likes": p.likes,
+            "comments": p.comments,
+            "shares": p.shares,
+            "views": p.views,
+            "reach": p.reach,
+            "content_type": p.content_type,
+            "is_own": p.is_own,
+        }
+        for p in posts
+    ]
+    r = await client.post(f"/api/v1/clients/{client_id}/posts/import", json=rows)
+    assert r.status_code == 200, r.text
+    return client_id
+
+
+WINDOW = {"since": "2026-01-01T00:00:00Z", "until": "2026-12-31T00:00:00Z"}
+
+
+async def _job(client: httpx.AsyncClient, client_id: str, **body: Any) -> str:
+    r = await client.post(f"/api/v1/clients/{client_id}/analyses", json={**WINDOW, **body})
+    assert r.status_code == 202, r.text
+    assert r.headers["location"] == f"/api/v1/jobs/{r.json()['job_id']}"
+    assert r.json()["status"] == "queued"
+    return str(r.json()["job_id"])
+
+
+async def _status(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+    return (await client.get(f"/api/v1/jobs/{job_id}")).json()  # type: ignore[no-any-return]
+
+
+async def test_job_runs_all_ten_with_progress(jobs_env: Any) -> None:
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client)
+    job_id = await _job(client, client_id)
+    seen: list[int] = []
+    worker = asyncio.create_task(run_worker(app.state.jobs, concurrency=2, wait=False))
+    while not worker.done():
+        seen.append((await _status(client, job_id))["progress"])
+        await asyncio.sleep(0.05)
+    await worker
+    status = await _status(client, job_id)
+    assert status["status"] == "succeeded", status["error"]
+    assert status["progress"] == 100
+    assert sorted(r["question"] for r in status["runs"]) == sorted(f"q{i}" for i in range(1, 11))
+    assert all(r["status"] == "succeeded" for r in status["runs"])
+    assert any(0 < p < 100 for p in seen), seen  # progress moved through the job
+    assert seen == sorted(seen)
+    insights = (await client.get(f"/api/v1/clients/{client_id}/insights")).json()
+    assert insights["missing"] == []
+
+
+def _answer(request: FakeRequest) -> str:
+    key = question_of(request) or "q1"
+    example = RESULT_MODELS[key].model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    return json.dumps(example)
+
+
+async def _use_openai(app: Any, client: httpx.AsyncClient, fake: FakeOpenAI) -> None:
+    app.state.worker_http_client = fake.http_client()
+    from app.analyses import tasks
+
+    assert tasks._context is not None
+    tasks._context.http_client = fake.http_client()
+    r = await client.put(
+        "/api/v1/tenant/ai-settings",
+        json={"engine": "openai", "model": "fake", "base_url": BASE_URL, "api_key": "sk-fake"},
+    )
+    assert r.status_code == 200, r.text
+
+
+async def _use_local(client: httpx.AsyncClient) -> None:
+    await client.put("/api/v1/tenant/ai-settings", json={"engine": "local"})
+
+
+async def test_one_failing_question_keeps_the_others(jobs_env: Any) -> None:
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 60)
+
+    def answer(request: FakeRequest) -> str:
+        return "not json at all" if question_of(request) == "q3" else _answer(request)
+
+    await _use_openai(app, client, FakeOpenAI([answer]))
+    try:
+        job_id = await _job(client, client_id, questions=["q1", "topics", "q7", "q10"])
+        await run_worker(app.state.jobs, concurrency=2, wait=False)
+    finally:
+        await _use_local(client)
+    status = await _status(client, job_id)
+    by_question = {r["question"]: r for r in status["runs"]}
+    assert status["status"] == "failed"
+    assert "q3" in status["error"]
+    assert by_question["q3"]["status"] == "failed"
+    assert {by_question[q]["status"] for q in ("q1", "q7", "q10")} == {"succeeded"}
+    assert status["progress"] == 100
+
+
+async def test_ten_questions_take_the_critical_path(jobs_env: Any) -> None:
+    """Each model call takes 1 s: Q1-Q8 together, then Q9 and Q10 together (~2 s)."""
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 60)
+    fake = FakeOpenAI([_answer], delay=1.0)
+    await _use_openai(app, client, fake)
+    try:
+        job_id = await _job(client, client_id, force=True)
+        started = time.perf_counter()
+        await run_worker(app.state.jobs, concurrency=1, wait=False)
+        elapsed = time.perf_counter() - started
+    finally:
+        await _use_local(client)
+    status = await _status(client, job_id)
+    assert status["status"] == "succeeded", status["error"]
+    assert fake.calls == 10
+    assert fake.max_concurrent == 8
+    assert elapsed < 3.5, elapsed
+
+
+async def test_job_survives_a_worker_restart(jobs_env: Any) -> None:
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 60)
+    fake = FakeOpenAI([_answer], delay=0.5)
+    await _use_openai(app, client, fake)
+    try:
+        job_id = await _job(client, client_id, force=True)
+        first = asyncio.create_task(
+            run_worker(app.state.jobs, concurrency=1, wait=True, name="first", graceful_timeout=0.1)
+        )
+        for _ in range(200):  # until the first level is done and the second started
+            if (await _status(client, job_id))["progress"] >= 80:
+                break
+            await asyncio.sleep(0.05)
+        first.cancel()  # the worker stops mid-job (a deploy, a crash)
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert (await _status(client, job_id))["status"] == "running"
+        await run_worker(app.state.jobs, concurrency=1, wait=False, name="second")
+    finally:
+        await _use_local(client)
+    status = await _status(client, job_id)
+    assert status["status"] == "succeeded", status
+    succeeded = [r["question"] for r in status["runs"] if r["status"] == "succeeded"]
+    assert sorted(succeeded) == sorted(f"q{i}" for i in range(1, 11))  # each once
