@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,6 +76,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if settings.run_worker_in_process
             else None
         )
+        # Long-lived start-up objects leave the collector's scans; fewer, shorter GC pauses
+        # on the request path (they showed in p99 under load).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -156,6 +156,8 @@ class Server:
             "LOG_LEVEL": "WARNING",
             "DB_POOL_SIZE": "10",
             "SEED_DEMO": "false",
+            # Measured as deployed with docker-compose: job workers in their own process.
+            "RUN_WORKER_IN_PROCESS": "false",
             **extra_env,
         }
         self.proc = subprocess.Popen(

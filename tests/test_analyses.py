@@ -367,3 +367,13 @@ async def test_analyze_text(client: httpx.AsyncClient, tenant_a: TenantWorld) ->
         "/api/v1/analyze/text", headers=tenant_a.headers(), json={"texts": ["x"] * 1001}
     )
     assert_problem(too_many, 422)
+
+
+async def test_analyze_text_bounds_the_work(
+    client: httpx.AsyncClient, tenant_a: TenantWorld
+) -> None:
+    r = await client.post(
+        "/api/v1/analyze/text", headers=tenant_a.headers(), json={"texts": ["x" * 5000] * 41}
+    )
+    body = assert_problem(r, 422)
+    assert "at most 200000" in json.dumps(body)

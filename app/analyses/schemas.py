@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from app.core.enums import Platform
 from app.tenants.schemas import StrictModel
 
+MAX_TEXT_CHARS = 200_000
 EngineName = Literal["local", "openai"]
 RunStatus = Literal["queued", "running", "succeeded", "failed"]
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -145,6 +146,16 @@ class TextAnalyzeRequest(StrictModel):
     engine: Literal["local"] = Field(
         default="local", description="Per-text analysis runs on the local engine"
     )
+
+    @model_validator(mode="after")
+    def _total_size(self) -> TextAnalyzeRequest:
+        # Bounds the work of one request (about half a second on this hardware).
+        total = sum(len(t) for t in self.texts)
+        if total > MAX_TEXT_CHARS:
+            raise ValueError(
+                f"the texts hold {total} characters; at most {MAX_TEXT_CHARS} per request"
+            )
+        return self
 
 
 class TextAnalysisOut(BaseModel):

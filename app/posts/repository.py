@@ -90,11 +90,11 @@ class PostRepository(TenantRepository[Post]):
         topic: str | None = None,
         frame: str | None = None,
         sort: str,
-    ) -> tuple[list[Any], int]:
-        """The posts list, the API's hottest read: one prepared statement on asyncpg
-        returning the page and the total (count(*) OVER ()), no ORM row processing.
+    ) -> tuple[list[Any], int] | None:
+        """The posts list, the API's hottest read: prepared statements on asyncpg, no ORM
+        row processing. None when the client is not the tenant's.
 
-        Same filters and order as `page`; the tenant condition is always the first one.
+        The tenant condition is always the first one (this class is the tenant scope).
         """
         where = ["p.tenant_id = $1", "p.client_id = $2"]
         args: list[Any] = [self.tenant_id, client_id]
@@ -127,62 +127,30 @@ class PostRepository(TenantRepository[Post]):
             add("p.topics @> ARRAY[?]::varchar[]", topic)
         if frame:
             add("p.frames @> ARRAY[?]::varchar[]", frame)
-        sql = (
-            f"SELECT {_POST_SELECT}, count(*) OVER () AS total FROM post p "
-            f"WHERE {' AND '.join(where)} ORDER BY {_POST_ORDER[sort]} "
-            f"LIMIT {int(limit)} OFFSET {int(offset)}"
-        )
+        condition = " AND ".join(where)
+        # The client check and the count share one round trip. The page is a second
+        # statement on purpose: count(*) OVER () would make PostgreSQL read and sort
+        # every matching row before the LIMIT; this way the page is an index range scan.
         driver = await driver_connection(self.session)
-        rows = await driver.fetch(sql, *args)
-        if rows:
-            return rows, int(rows[0]["total"])
-        count_sql = f"SELECT count(*) FROM post p WHERE {' AND '.join(where)}"
-        return [], int(await driver.fetchval(count_sql, *args))
+        head = await driver.fetchrow(
+            "SELECT EXISTS (SELECT 1 FROM client WHERE tenant_id = $1 AND id = $2) AS found, "
+            f"(SELECT count(*) FROM post p WHERE {condition}) AS total",
+            *args,
+        )
+        if not head["found"]:
+            return None
+        total = int(head["total"])
+        if total <= offset:
+            return [], total
+        sql = (
+            f"SELECT {_POST_SELECT} FROM post p WHERE {condition} "
+            f"ORDER BY {_POST_ORDER[sort]} LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        return await driver.fetch(sql, *args), total
 
     async def get_for_client(self, client_id: uuid.UUID, post_id: uuid.UUID) -> Post | None:
         query = self._scoped().where(Post.id == post_id, Post.client_id == client_id)
         return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def page(
-        self,
-        client_id: uuid.UUID,
-        *,
-        limit: int,
-        offset: int,
-        account_id: uuid.UUID | None,
-        platform: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        q: str | None,
-        is_own: bool | None,
-        language: str | None,
-        hashtag: str | None,
-        sort: str,
-    ) -> tuple[list[Row[Any]], int]:
-        query = self._scoped(*POST_COLUMNS).where(Post.client_id == client_id)
-        if account_id:
-            query = query.where(Post.account_id == account_id)
-        if platform:
-            query = query.where(Post.platform == platform)
-        if since:
-            query = query.where(Post.published_at >= since)
-        if until:
-            query = query.where(Post.published_at < until)
-        if q:
-            query = query.where(Post.text.icontains(q, autoescape=True))
-        if is_own is not None:
-            query = query.where(Post.is_own.is_(is_own))
-        if language:
-            query = query.where(Post.language == language)
-        if hashtag:
-            query = query.where(Post.hashtags.contains([hashtag.lstrip("#").lower()]))
-        total = await self.count(query)
-        # LIMIT/OFFSET inlined: as bind parameters they let PostgreSQL switch to a generic
-        # plan that scans the primary key instead of the tenant index.
-        query = query.order_by(*POST_SORTS[sort]).limit(literal_column(str(int(limit))))
-        query = query.offset(literal_column(str(int(offset))))
-        rows = await self.session.execute(query)
-        return list(rows.all()), total
 
     async def for_analysis(
         self,

@@ -105,7 +105,7 @@ async def list_posts(
         frame=frame,
         sort=sort,
     )
-    items = rows_to_dicts(rows, drop=("total",))
+    items = rows_to_dicts(rows)
     return FastJSONResponse(  # type: ignore[return-value]
         {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
     )

@@ -66,19 +66,14 @@ async def _account_platform(
 # --- posts -----------------------------------------------------------------------------
 
 
-async def list_posts(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
-) -> tuple[list[Row[Any]], int]:
-    await clients_service.ensure_client(session, auth, client_id)
-    return await PostRepository(session, auth).page(client_id, **filters)
-
-
 async def list_post_rows(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[Any], int]:
     """The list endpoint's fast path: raw rows (see PostRepository.page_rows)."""
-    await clients_service.ensure_client(session, auth, client_id)
-    return await PostRepository(session, auth).page_rows(client_id, **filters)
+    page = await PostRepository(session, auth).page_rows(client_id, **filters)
+    if page is None:
+        raise NotFound(clients_service.CLIENT_NOT_FOUND)
+    return page
 
 
 async def get_post(
