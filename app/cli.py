@@ -1,4 +1,4 @@
-"""The `pixely` command line: serve, migrate, seed-demo, create-superuser."""
+"""The `pixely` command line: serve, worker, migrate, seed-demo, create-superuser."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from app.core.config import Settings, get_settings
-from app.core.embedded import start_embedded, to_async_url
+from app.core.embedded import exit_cleanly_on_sigterm, start_embedded, to_async_url
 
 cli = typer.Typer(
     help="Pixely API server and maintenance commands.", no_args_is_help=True, add_completion=False
@@ -27,6 +27,7 @@ def _resolve_url(settings: Settings) -> str:
         return to_async_url(settings.database_url)
     if os.environ.get("PIXELY_EMBEDDED_URL"):
         return to_async_url(os.environ["PIXELY_EMBEDDED_URL"])
+    exit_cleanly_on_sigterm()
     _embedded_handle = start_embedded(settings.pgdata_dir)
     url = to_async_url(_embedded_handle.get_uri())
     os.environ["PIXELY_EMBEDDED_URL"] = url  # uvicorn workers attach to the same server
@@ -106,6 +107,38 @@ async def _run_with_db(url: str, fn: Any, **kwargs: Any) -> Any:
         return await fn(db, **kwargs)
     finally:
         await db.dispose()
+
+
+@cli.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Default: WORKER_CONCURRENCY")] = None,
+) -> None:
+    """Work analysis jobs (procrastinate) until stopped; run as many as you like."""
+    settings = get_settings()
+    url = _resolve_url(settings)
+    if not settings.database_url:
+        _migrate(url)  # the embedded default: nobody else migrates it
+    asyncio.run(_work(url, settings, concurrency or settings.worker_concurrency))
+
+
+async def _work(url: str, settings: Settings, concurrency: int) -> None:
+    import httpx
+
+    from app.analyses.tasks import WorkerContext, set_worker_context
+    from app.core.db import Database
+    from app.jobs import run_worker, runtime_app
+
+    db = Database.from_settings(settings, url)
+    jobs = runtime_app(url)
+    async with httpx.AsyncClient(timeout=settings.openai_timeout_seconds) as http_client:
+        set_worker_context(WorkerContext(db, settings, http_client))
+        await jobs.open_async()
+        try:
+            typer.echo(f"Worker started (concurrency {concurrency}); Ctrl+C to stop")
+            await run_worker(jobs, concurrency=concurrency, install_signal_handlers=True)
+        finally:
+            await jobs.close_async()
+            await db.dispose()
 
 
 @cli.command()

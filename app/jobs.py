@@ -53,6 +53,7 @@ async def run_worker(
     wait: bool = True,
     name: str | None = None,
     graceful_timeout: float = 30.0,
+    install_signal_handlers: bool = False,
 ) -> None:
     """Work the analyses queue until cancelled (or, with wait=False, until it is empty)."""
     await recover_stalled_jobs(app)
@@ -60,7 +61,7 @@ async def run_worker(
         "queues": [QUEUE],
         "concurrency": concurrency,
         "wait": wait,
-        "install_signal_handlers": False,
+        "install_signal_handlers": install_signal_handlers,
         "name": name or "pixely-worker",
         "update_heartbeat_interval": 5.0,
         "stalled_worker_timeout": STALLED_AFTER_SECONDS,
