@@ -21,7 +21,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ai.base import AnalysisEngineError, AnalysisInput, EngineResult, PostRecord
+from app.ai.base import (
+    AnalysisEngineError,
+    AnalysisInput,
+    ClientProfile,
+    EngineResult,
+    PostRecord,
+)
 from app.analyses import registry
 from app.analyses.engines import EngineChoice, choose_engine
 from app.analyses.models import AnalysisJob, AnalysisRun
@@ -80,17 +86,26 @@ def _fingerprint(
     return digest.hexdigest()
 
 
-async def prepare(
-    db: Database,
-    settings: Settings,
-    auth: AuthContext,
-    client_id: uuid.UUID,
-    question: registry.Question,
-    req: RunRequest,
-    *,
-    http_client: Any = None,
-    previous: dict[str, AnalysisRun] | None = None,
-) -> Prepared:
+@dataclass
+class Loaded:
+    """A window's input, loaded and enriched once, shared by the questions that use it."""
+
+    client_id: uuid.UUID
+    profile: ClientProfile
+    tenant_language: str
+    timezone: str
+    engine_settings: dict[str, Any]
+    params: dict[str, Any]
+    posts: list[PostRecord]
+    versions: list[tuple[uuid.UUID, datetime]]
+    since: datetime
+    until: datetime
+
+
+async def load(
+    db: Database, settings: Settings, auth: AuthContext, client_id: uuid.UUID, req: RunRequest
+) -> Loaded:
+    """Read the window (one short transaction), enrich it once, store what changed."""
     since, until = _window(req, settings)
     platforms = sorted(p.value for p in req.platforms) if req.platforms else None
     accounts = sorted(req.account_ids) if req.account_ids else None
@@ -120,41 +135,69 @@ async def prepare(
             platforms=platforms,
             account_ids=accounts,
         )
-        if len(posts) > settings.analysis_max_posts:
-            raise UnprocessableEntity(
-                f"The window holds {len(posts)} posts; at most {settings.analysis_max_posts} "
-                "per run. Narrow the window, platforms or accounts."
-            )
-        if question.depends_on and previous is None:
-            previous = await RunRepository(session, auth).latest_succeeded(
-                client_id, question.depends_on
-            )
-    choice = choose_engine(
-        settings,
-        tenants_service.engine_settings(tenant, settings),
-        req.engine,
-        req.model,
-        http_client,
-    )
-    previous = previous or {}
-    previous_ids = {k: str(run.id) for k, run in sorted(previous.items())}
+    if len(posts) > settings.analysis_max_posts:
+        raise UnprocessableEntity(
+            f"The window holds {len(posts)} posts; at most {settings.analysis_max_posts} "
+            "per run. Narrow the window, platforms or accounts."
+        )
+    posts, changed = await _enrich(posts)
+    if changed:
+        async with db.session() as session, session.begin():
+            await posts_service.store_enrichment(session, auth, changed)
+    del changed
     params = {
         "since": since.isoformat(),
         "until": until.isoformat(),
         "platforms": platforms,
         "account_ids": [str(a) for a in accounts] if accounts else None,
     }
-    data = AnalysisInput(
-        client=profile,
-        posts=posts,
-        window_start=since,
-        window_end=until,
-        tenant_language=tenant.language,
-        timezone=tenant.timezone,
-        previous={k: run.result or {} for k, run in previous.items()},
+    return Loaded(
+        client_id,
+        profile,
+        tenant.language,
+        tenant.timezone,
+        tenants_service.engine_settings(tenant, settings),
+        params,
+        posts,
+        versions,
+        since,
+        until,
     )
-    fingerprint = _fingerprint(question.key, client_id, params, versions, previous_ids)
-    return Prepared(question, choice, params, fingerprint, data, previous_ids)
+
+
+async def _latest_base_results(
+    db: Database, auth: AuthContext, client_id: uuid.UUID
+) -> dict[str, AnalysisRun]:
+    async with db.session() as session:
+        return await RunRepository(session, auth).latest_succeeded(client_id, BASE_QUESTIONS)
+
+
+def prepare(
+    settings: Settings,
+    loaded: Loaded,
+    question: registry.Question,
+    req: RunRequest,
+    *,
+    previous: dict[str, AnalysisRun],
+    http_client: Any = None,
+) -> Prepared:
+    """One question's run plan over a loaded window (no I/O)."""
+    choice = choose_engine(settings, loaded.engine_settings, req.engine, req.model, http_client)
+    used = previous if question.depends_on else {}
+    previous_ids = {k: str(run.id) for k, run in sorted(used.items())}
+    data = AnalysisInput(
+        client=loaded.profile,
+        posts=loaded.posts,
+        window_start=loaded.since,
+        window_end=loaded.until,
+        tenant_language=loaded.tenant_language,
+        timezone=loaded.timezone,
+        previous={k: run.result or {} for k, run in used.items()},
+    )
+    fingerprint = _fingerprint(
+        question.key, loaded.client_id, loaded.params, loaded.versions, previous_ids
+    )
+    return Prepared(question, choice, dict(loaded.params), fingerprint, data, previous_ids)
 
 
 async def _find_reusable(
@@ -247,13 +290,10 @@ async def execute(
         )
 
     started = time.perf_counter()
-    fresh: list[PostRecord] = []
     outcome: EngineResult | None = None
     error: str | None = None
     try:
-        posts, fresh = await _enrich(list(prepared.data.posts))
-        data = replace(prepared.data, posts=posts)
-        outcome = await choice.engine.run(question.key, data, RESULT_MODELS[question.key])
+        outcome = await choice.engine.run(question.key, prepared.data, RESULT_MODELS[question.key])
         # Validate again with our model: whatever an engine returns, what we store fits.
         validated = RESULT_MODELS[question.key].model_validate(outcome.result.model_dump())
         outcome = replace(outcome, result=validated)
@@ -278,8 +318,6 @@ async def execute(
         else:
             stored.status = "failed"
             stored.error = error
-        if fresh:
-            await posts_service.store_enrichment(session, auth, fresh)
         return stored
 
 
@@ -334,7 +372,9 @@ async def run_question(
     http_client: Any = None,
 ) -> AnalysisRun:
     question = registry.resolve(name)
-    prepared = await prepare(db, settings, auth, client_id, question, req, http_client=http_client)
+    loaded = await load(db, settings, auth, client_id, req)
+    previous = await _latest_base_results(db, auth, client_id) if question.depends_on else {}
+    prepared = prepare(settings, loaded, question, req, previous=previous, http_client=http_client)
     return await execute(db, auth, client_id, prepared, force=req.force)
 
 
@@ -413,17 +453,15 @@ async def work_job(
     finished = set(done)
     failures: dict[str, str] = {}
 
-    async def one(key: str, previous: dict[str, AnalysisRun] | None) -> None:
+    async def one(key: str, loaded: Loaded, previous: dict[str, AnalysisRun]) -> None:
         try:
-            prepared = await prepare(
-                db,
+            prepared = prepare(
                 settings,
-                auth,
-                job.client_id,
+                loaded,
                 registry.QUESTIONS[key],
                 req,
-                http_client=http_client,
                 previous=previous,
+                http_client=http_client,
             )
             run = await execute(db, auth, job.client_id, prepared, job_id=job_id, force=req.force)
             if run.status != "succeeded":
@@ -434,11 +472,29 @@ async def work_job(
         finished.add(key)
         await _set_job(db, auth, job_id, progress=_progress(len(finished), len(job.questions)))
 
-    for level in registry.execution_levels([q for q in job.questions if q not in done]):
-        previous = None
+    levels = registry.execution_levels([q for q in job.questions if q not in done])
+    # The window is read and enriched once for the whole job: every question of every
+    # level shares it (one copy of the posts in memory, one enrichment).
+    try:
+        loaded = await load(db, settings, auth, job.client_id, req) if levels else None
+    except Exception as exc:  # e.g. the client was deleted, or the window grew too big
+        logger.exception("job %s: could not load its input", job_id)
+        await _set_job(
+            db,
+            auth,
+            job_id,
+            status="failed",
+            progress=100,
+            finished_at=datetime.now(UTC),
+            error=f"Could not read the input: {getattr(exc, 'detail', exc)}",
+        )
+        return
+    for level in levels:
+        assert loaded is not None
+        previous = {}
         if any(registry.QUESTIONS[k].depends_on for k in level):
             previous = await _previous_for(db, auth, job.client_id, job_id)
-        await asyncio.gather(*(one(key, previous) for key in level))
+        await asyncio.gather(*(one(key, loaded, previous) for key in level))
 
     await _set_job(
         db,

@@ -73,6 +73,11 @@ async def driver_connection(session: AsyncSession) -> Any:
     """
     conn = await session.connection()
     raw = await conn.get_raw_connection()
+    adapter: Any = raw.dbapi_connection
+    # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement; a raw
+    # statement sent first would run outside the session's transaction (in autocommit).
+    if getattr(adapter, "_transaction", True) is None:
+        await adapter._start_transaction()
     return raw.driver_connection
 
 
