@@ -23,6 +23,7 @@ from app.core.db import Database
 from app.core.embedded import start_embedded, to_async_url
 from app.core.errors import ServiceUnavailable, install_error_handlers, problem_responses
 from app.core.logging import configure_logging
+from app.core.nul_guard import RejectNulQueryMiddleware
 from app.core.security import PasswordHasher
 from app.jobs import runtime_app, start_background_worker
 
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After", "Location"],
         )
+    app.add_middleware(RejectNulQueryMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.include_router(api_router)
 

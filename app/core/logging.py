@@ -19,7 +19,10 @@ def _add_request_id(
 
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if json
+        # Plain tracebacks: rich's, with locals, took minutes on large request payloads.
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
