@@ -35,7 +35,7 @@ def set_worker_context(context: WorkerContext | None) -> None:
 
 
 # Retried when a worker stops mid-job; work_job skips the questions already answered.
-@jobs_app.task(name="analyses.run_job", queue=QUEUE, retry=RetryStrategy(max_attempts=5, wait=1))
+@jobs_app.task(name="analyses.run_job", queue=QUEUE, retry=RetryStrategy(max_attempts=5))
 async def run_analysis_job(job_id: str) -> None:
     if _context is None:
         raise RuntimeError("worker context not set: start workers through app.jobs")
