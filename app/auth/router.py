@@ -10,22 +10,10 @@ from pydantic import ValidationError
 from app.auth import service
 from app.auth.schemas import LoginIn, MeOut, RefreshIn, RegisterIn, TokenPair
 from app.core.auth import AuthDep, client_ip
-from app.core.config import Settings
 from app.core.errors import UnprocessableEntity, problem_responses
-from app.core.security import PasswordHasher
-from app.core.session import DatabaseDep, SessionDep
+from app.core.session import DatabaseDep, HasherDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _hasher(request: Request) -> PasswordHasher:
-    hasher: PasswordHasher = request.app.state.hasher
-    return hasher
 
 
 def _info(request: Request) -> service.ClientInfo:
@@ -36,8 +24,6 @@ def _info(request: Request) -> service.ClientInfo:
     )
 
 
-SettingsDep = Annotated[Settings, Depends(_settings)]
-HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 InfoDep = Annotated[service.ClientInfo, Depends(_info)]
 
 

@@ -38,11 +38,6 @@ class ClientRepository(TenantRepository[Client]):
         driver = await driver_connection(self.session)
         return await driver.fetchrow(_CLIENT_ROW_SQL, self.tenant_id, client_id)
 
-    async def get_row(self, client_id: uuid.UUID) -> Row[Any] | None:
-        """Hot read path: only the columns the response needs, no ORM identity map."""
-        query = self._scoped(*CLIENT_OUT_COLUMNS).where(Client.id == client_id)
-        return (await self.session.execute(query)).first()
-
     async def exists(self, client_id: uuid.UUID) -> bool:
         query = self._scoped(Client.id).where(Client.id == client_id)
         return (await self.session.execute(query)).first() is not None

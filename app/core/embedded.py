@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +42,6 @@ def to_libpq_url(uri: str) -> str:
         if uri.startswith(prefix):
             return "postgresql://" + uri[len(prefix) :]
     return uri
-
-
-def url_host(uri: str) -> str | None:
-    parts = urlsplit(uri)
-    hosts = parse_qs(parts.query).get("host") or []
-    return parts.hostname or (hosts[0] if hosts else None)
 
 
 def _prune_dead_handles(pgdata: Path) -> None:

@@ -13,7 +13,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.config import Settings
 from app.core.db import Database
+from app.core.security import PasswordHasher
 
 
 def get_database(request: Request) -> Database:
@@ -36,5 +38,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]

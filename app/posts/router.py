@@ -5,15 +5,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.auth import AnalystDep, ReaderDep
+from app.core.auth import AnalystDep, AuthContext, ReaderDep
 from app.core.bulk import IMPORT_OPENAPI, open_upload
 from app.core.config import Settings
 from app.core.enums import Platform
 from app.core.errors import problem_responses
 from app.core.fastjson import FastJSONResponse, rows_to_dicts
 from app.core.pagination import Page, PageDep
-from app.core.session import SessionDep
+from app.core.session import SessionDep, SettingsDep
 from app.posts import service
 from app.posts.schemas import (
     ImportResult,
@@ -55,9 +56,20 @@ ModeQuery = Annotated[
 ]
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def _import(
+    request: Request,
+    session: AsyncSession,
+    auth: AuthContext,
+    settings: Settings,
+    client_id: uuid.UUID,
+    kind: service.ImportKind,
+    mode: service.ImportMode,
+) -> ImportResult:
+    """Both import endpoints: stream the upload to disk, then import its rows."""
+    source = await open_upload(request, settings.import_max_bytes)
+    return await service.import_rows(
+        session, auth, client_id, source, kind, mode=mode, max_rows=settings.import_max_rows
+    )
 
 
 @router.get("/posts", response_model=Page[PostOut], summary="List a client's posts", responses=READ)
@@ -136,19 +148,10 @@ async def import_posts(
     request: Request,
     session: SessionDep,
     auth: AnalystDep,
+    settings: SettingsDep,
     mode: ModeQuery = service.ImportMode.atomic,
 ) -> ImportResult:
-    settings = _settings(request)
-    source = await open_upload(request, settings.import_max_bytes)
-    return await service.import_rows(
-        session,
-        auth,
-        client_id,
-        source,
-        service.POSTS,
-        mode=mode,
-        max_rows=settings.import_max_rows,
-    )
+    return await _import(request, session, auth, settings, client_id, service.POSTS, mode)
 
 
 @router.get("/posts/{post_id}", response_model=PostOut, summary="One post", responses=READ)
@@ -244,19 +247,10 @@ async def import_metrics(
     request: Request,
     session: SessionDep,
     auth: AnalystDep,
+    settings: SettingsDep,
     mode: ModeQuery = service.ImportMode.atomic,
 ) -> ImportResult:
-    settings = _settings(request)
-    source = await open_upload(request, settings.import_max_bytes)
-    return await service.import_rows(
-        session,
-        auth,
-        client_id,
-        source,
-        service.METRICS,
-        mode=mode,
-        max_rows=settings.import_max_rows,
-    )
+    return await _import(request, session, auth, settings, client_id, service.METRICS, mode)
 
 
 @router.get("/metrics/{metric_id}", response_model=MetricOut, summary="One metric", responses=READ)

@@ -209,7 +209,7 @@ async def delete_metric(
 
 
 @dataclass
-class _ImportKind:
+class ImportKind:
     name: str
     row_model: type[BaseModel]
     key: tuple[str, ...]
@@ -218,7 +218,7 @@ class _ImportKind:
     natural_key: Callable[[dict[str, Any]], tuple[Any, ...]]
 
 
-POSTS = _ImportKind(
+POSTS = ImportKind(
     name="posts",
     row_model=PostImportRow,
     key=("account_id", "external_id"),
@@ -226,7 +226,7 @@ POSTS = _ImportKind(
     to_values=_post_values,
     natural_key=lambda v: (v["account_id"], v["external_id"]),
 )
-METRICS = _ImportKind(
+METRICS = ImportKind(
     name="metrics",
     row_model=MetricImportRow,
     key=("account_id", "captured_at"),
@@ -262,7 +262,7 @@ async def import_rows(
     auth: AuthContext,
     client_id: uuid.UUID,
     source: RowSource,
-    kind: _ImportKind,
+    kind: ImportKind,
     *,
     mode: ImportMode,
     max_rows: int,
@@ -347,7 +347,7 @@ async def import_rows(
 def _row_values(
     raw: Any,
     row_no: int,
-    kind: _ImportKind,
+    kind: ImportKind,
     client_id: uuid.UUID,
     platform_of: dict[uuid.UUID, str],
     by_handle: dict[tuple[str, str], uuid.UUID],

@@ -4,13 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.core.auth import AdminDep, ReaderDep, SuperuserDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
-from app.core.security import PasswordHasher
-from app.core.session import SessionDep
+from app.core.session import HasherDep, SessionDep, SettingsDep
 from app.tenants import service
 from app.tenants.schemas import (
     AdminTenantOut,
@@ -32,14 +31,6 @@ admin_router = APIRouter(prefix="/admin", tags=["admin"])
 
 READ = problem_responses(401, 404, 422)
 WRITE = problem_responses(401, 403, 404, 409, 422)
-
-
-def _hasher(request: Request) -> PasswordHasher:
-    hasher: PasswordHasher = request.app.state.hasher
-    return hasher
-
-
-HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 
 
 @router.get("", response_model=TenantOut, summary="The current tenant", responses=READ)
@@ -248,7 +239,7 @@ async def get_ai_settings(session: SessionDep, auth: AdminDep) -> AiSettingsOut:
     responses=problem_responses(401, 403, 422),
 )
 async def put_ai_settings(
-    data: AiSettingsIn, request: Request, session: SessionDep, auth: AdminDep
+    data: AiSettingsIn, settings: SettingsDep, session: SessionDep, auth: AdminDep
 ) -> AiSettingsOut:
-    tenant = await service.update_ai_settings(session, auth, request.app.state.settings, data)
+    tenant = await service.update_ai_settings(session, auth, settings, data)
     return service.ai_settings_out(tenant)
