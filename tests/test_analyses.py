@@ -18,6 +18,7 @@ from app.analyses.models import AnalysisRun
 from app.analyses.results import RESULT_MODELS
 from app.core.enums import Role
 from app.demo.generator import DEMO_CLIENTS, generate_posts
+from app.posts import service as posts_service
 from app.posts.models import Post
 from tests.ai.fake_openai import BASE_URL, FakeOpenAI, FakeReply
 from tests.factories import TenantWorld, assert_problem
@@ -182,6 +183,61 @@ async def test_reuse_force_and_history(
     ).json()
     assert insights["items"]["q7"]["id"] == other_window["id"]
     assert "q1" in insights["missing"]
+
+
+async def test_window_is_read_in_batches_and_versions_decide_reuse(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    tenant_a: TenantWorld,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(posts_service, "ANALYSIS_READ_BATCH", 7)
+    await _demo_posts(session, tenant_a, 40)
+    h = tenant_a.headers(Role.analyst)
+    first = (await client.post(_run_url(tenant_a, "q7"), json=WINDOW, headers=h)).json()
+    assert first["status"] == "succeeded"
+    in_window = await session.execute(
+        select(func.count()).select_from(Post).where(Post.client_id == tenant_a.client.id)
+    )
+    assert first["posts_analyzed"] == first["result"]["posts_analyzed"] == in_window.scalar_one()
+    post_id = (await session.execute(select(Post.id).limit(1))).scalar_one()
+    edit = await client.patch(
+        f"/api/v1/clients/{tenant_a.client.id}/posts/{post_id}",
+        json={"likes": 4321},
+        headers=h,
+    )
+    assert edit.status_code == 200
+    again = (await client.post(_run_url(tenant_a, "q7"), json=WINDOW, headers=h)).json()
+    assert again["reused_from_id"] is None  # a post changed: the stored result is stale
+    assert again["input_fingerprint"] != first["input_fingerprint"]
+    third = (await client.post(_run_url(tenant_a, "q7"), json=WINDOW, headers=h)).json()
+    assert third["reused_from_id"] == again["id"]
+
+
+async def test_window_over_the_post_limit_is_refused(
+    app: Any, client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    await _add_posts(session, tenant_a, [("uno", 1), ("dos", 2), ("tres", 3), ("cuatro", 4)])
+    runs_before = await _count(session, AnalysisRun)
+    original = app.state.settings.analysis_max_posts
+    app.state.settings.analysis_max_posts = 3
+    try:
+        r = await client.post(
+            _run_url(tenant_a, "q1"), json=WINDOW, headers=tenant_a.headers(Role.analyst)
+        )
+    finally:
+        app.state.settings.analysis_max_posts = original
+    assert_problem(r, 422)
+    assert "more than 3 posts" in r.json()["detail"]
+    assert await _count(session, AnalysisRun) == runs_before
+    enriched = await session.execute(
+        select(func.count()).select_from(Post).where(Post.sentiment_label.is_not(None))
+    )
+    assert enriched.scalar_one() == 0
+
+
+async def _count(session: AsyncSession, model: Any) -> int:
+    return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
 async def test_posts_are_enriched_and_filterable(

@@ -7,7 +7,8 @@ stores what comes back. Engines never touch the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,6 +16,61 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 QUESTION_KEYS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10")
+
+
+# The emotions of the local engine, in the order of `EmotionScores` (also
+# app.ai.local.EMOTIONS, which re-exports this tuple).
+EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "trust", "neutral")
+_EMOTION_INDEX = {e: i for i, e in enumerate(EMOTIONS)}
+
+
+class EmotionScores(Mapping[str, float]):
+    """A post's score per emotion, read-only and compact.
+
+    A window of 100,000 posts holds one of these per post: eight doubles in an array
+    (~150 bytes) instead of a dict of eight float objects (~650 bytes). Emotions not in
+    `EMOTIONS` are dropped; missing ones read as 0.0.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, scores: Mapping[str, float]) -> None:
+        values = array("d", bytes(8 * len(EMOTIONS)))
+        for name, score in scores.items():
+            index = _EMOTION_INDEX.get(name)
+            if index is not None:
+                values[index] = float(score)
+        self._values = values
+
+    @classmethod
+    def of(cls, scores: Mapping[str, float] | None) -> EmotionScores | None:
+        """`scores` as EmotionScores (itself when it already is one; None stays None)."""
+        if scores is None or isinstance(scores, EmotionScores):
+            return scores
+        return cls(scores)
+
+    def __getitem__(self, name: str) -> float:
+        return self._values[_EMOTION_INDEX[name]]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        index = _EMOTION_INDEX.get(name)
+        return default if index is None else self._values[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(EMOTIONS)
+
+    def __len__(self) -> int:
+        return len(EMOTIONS)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EmotionScores):
+            return self._values == other._values
+        return isinstance(other, Mapping) and dict(self) == dict(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"EmotionScores({dict(self)!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +98,7 @@ class PostRecord:
     sentiment_label: str | None = None  # "positive" | "negative" | "neutral"
     sentiment_score: float | None = None  # -1..1
     emotion_label: str | None = None  # one of app.ai.local.EMOTIONS
-    emotion_scores: Mapping[str, float] | None = None
+    emotion_scores: Mapping[str, float] | None = None  # EmotionScores when built by us
     topics: tuple[str, ...] = ()
     frames: tuple[str, ...] = ()
 

@@ -70,19 +70,24 @@ def _fingerprint(
     question: str,
     client_id: uuid.UUID,
     params: dict[str, Any],
-    post_versions: list[tuple[uuid.UUID, datetime]],
+    versions_digest: str,
     previous_ids: dict[str, str],
 ) -> str:
+    """What a run's result depends on: question, client, window parameters, the version
+    of every post in the window, and the stored runs it builds on."""
     digest = hashlib.sha256()
     digest.update(
         json.dumps(
-            {"q": question, "client": str(client_id), "params": params, "previous": previous_ids},
+            {
+                "q": question,
+                "client": str(client_id),
+                "params": params,
+                "previous": previous_ids,
+                "posts": versions_digest,
+            },
             sort_keys=True,
         ).encode()
     )
-    for post_id, updated_at in post_versions:
-        digest.update(post_id.bytes)
-        digest.update(updated_at.isoformat().encode())
     return digest.hexdigest()
 
 
@@ -97,7 +102,7 @@ class Loaded:
     engine_settings: dict[str, Any]
     params: dict[str, Any]
     posts: list[PostRecord]
-    versions: list[tuple[uuid.UUID, datetime]]
+    versions_digest: str
     since: datetime
     until: datetime
 
@@ -126,7 +131,7 @@ async def load(
                     ],
                 )
         tenant = await tenants_service.get_current_tenant(session, auth)
-        posts, versions = await posts_service.posts_for_analysis(
+        window = await posts_service.posts_for_analysis(
             session,
             auth,
             client_id,
@@ -134,16 +139,13 @@ async def load(
             until=until,
             platforms=platforms,
             account_ids=accounts,
+            max_posts=settings.analysis_max_posts,
         )
-    if len(posts) > settings.analysis_max_posts:
-        raise UnprocessableEntity(
-            f"The window holds {len(posts)} posts; at most {settings.analysis_max_posts} "
-            "per run. Narrow the window, platforms or accounts."
-        )
-    posts, changed = await _enrich(posts)
+    posts = window.posts
+    changed = await _enrich(posts)
     if changed:
         async with db.session() as session, session.begin():
-            await posts_service.store_enrichment(session, auth, changed)
+            await posts_service.store_enrichment(session, auth, [posts[i] for i in changed])
     del changed
     params = {
         "since": since.isoformat(),
@@ -159,7 +161,7 @@ async def load(
         tenants_service.engine_settings(tenant, settings),
         params,
         posts,
-        versions,
+        window.versions_digest,
         since,
         until,
     )
@@ -195,7 +197,7 @@ def prepare(
         previous={k: run.result or {} for k, run in used.items()},
     )
     fingerprint = _fingerprint(
-        question.key, loaded.client_id, loaded.params, loaded.versions, previous_ids
+        question.key, loaded.client_id, loaded.params, loaded.versions_digest, previous_ids
     )
     return Prepared(question, choice, dict(loaded.params), fingerprint, data, previous_ids)
 
@@ -214,34 +216,18 @@ async def _find_reusable(
         )
 
 
-def _enrichment(post: PostRecord) -> tuple[Any, ...]:
-    return (
-        post.language,
-        post.sentiment_label,
-        post.sentiment_score,
-        post.emotion_label,
-        post.topics,
-        post.frames,
-    )
+async def _enrich(posts: list[PostRecord]) -> list[int]:
+    """Enrich the window in place; the indexes of the posts whose stored enrichment must
+    change.
 
-
-async def _enrich(posts: list[PostRecord]) -> tuple[list[PostRecord], list[PostRecord]]:
-    """(all posts enriched, the ones whose stored enrichment must change).
-
-    The whole window goes through `enrich` so topic labels come from one topic model
-    (the one Q3 uses); posts that already carry sentiment are not analysed again.
+    The whole window goes through the enrichment so topic labels come from one topic
+    model (the one Q3 uses); posts that already carry sentiment are not analysed again.
     """
     if not posts:
-        return posts, []
-    from app.ai.local.analysis_engine import enrich
+        return []
+    from app.ai.local.analysis_engine import enrich_in_place
 
-    enriched = await asyncio.to_thread(enrich, posts)
-    changed = [
-        new
-        for old, new in zip(posts, enriched, strict=True)
-        if _enrichment(old) != _enrichment(new)
-    ]
-    return list(enriched), changed
+    return await asyncio.to_thread(enrich_in_place, posts)
 
 
 async def execute(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -160,8 +161,10 @@ class PostRepository(TenantRepository[Post]):
         until: datetime,
         platforms: list[str] | None,
         account_ids: list[uuid.UUID] | None,
-    ) -> list[Row[Any]]:
-        """Posts of a window with their account handle, oldest first."""
+        batch: int = 2000,
+    ) -> AsyncIterator[Sequence[Row[Any]]]:
+        """Posts of a window with their account handle, oldest first, `batch` rows at a
+        time from a server-side cursor (a 100,000-post window is never held as rows)."""
         from app.clients.models import SocialAccount
 
         query = (
@@ -175,8 +178,11 @@ class PostRepository(TenantRepository[Post]):
             query = query.where(Post.platform.in_(platforms))
         if account_ids:
             query = query.where(Post.account_id.in_(account_ids))
-        rows = await self.session.execute(query.order_by(Post.published_at, Post.id))
-        return list(rows.all())
+        result = await self.session.stream(
+            query.order_by(Post.published_at, Post.id).execution_options(yield_per=batch)
+        )
+        async for rows in result.partitions():
+            yield rows
 
     async def write_enrichment(self, rows: list[tuple[Any, ...]]) -> int:
         """Store per-post enrichment in bulk (COPY to a staging table, one UPDATE).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ai.base import PostRecord
+from app.ai.base import EmotionScores, PostRecord
 from app.clients import service as clients_service
 from app.core.auth import AuthContext
 from app.core.bulk import MalformedDocument, RowSource
@@ -404,6 +405,17 @@ def _atomic_failure(result: ImportResult) -> AppError:
 # --- analyses --------------------------------------------------------------------------
 
 
+ANALYSIS_READ_BATCH = 2000  # rows per fetch from the cursor when reading a window
+
+
+@dataclass
+class AnalysisPosts:
+    """A window's posts as engine input, and a digest of their versions."""
+
+    posts: list[PostRecord]
+    versions_digest: str  # sha256 over every post's (id, updated_at), in window order
+
+
 async def posts_for_analysis(
     session: AsyncSession,
     auth: AuthContext,
@@ -413,57 +425,87 @@ async def posts_for_analysis(
     until: datetime,
     platforms: list[str] | None,
     account_ids: list[uuid.UUID] | None,
-) -> tuple[list[PostRecord], list[tuple[uuid.UUID, datetime]]]:
-    """The window's posts as engine input (with any stored enrichment), and each post's
-    (id, updated_at) for fingerprinting the input."""
-    rows = await PostRepository(session, auth).for_analysis(
-        client_id, since=since, until=until, platforms=platforms, account_ids=account_ids
+    max_posts: int,
+) -> AnalysisPosts:
+    """The window's posts as engine input (with any stored enrichment), read in batches.
+
+    Repeated strings (platforms, handles, hashtags, labels) are shared, so a window of
+    100,000 posts costs about 0.7 KB a post. More than `max_posts` posts is a 422.
+    """
+    digest = hashlib.sha256()
+    pool: dict[str, str] = {}
+    interned = pool.setdefault
+    posts: list[PostRecord] = []
+    rows_of = PostRepository(session, auth).for_analysis(
+        client_id,
+        since=since,
+        until=until,
+        platforms=platforms,
+        account_ids=account_ids,
+        batch=ANALYSIS_READ_BATCH,
     )
-    return [
-        PostRecord(
-            id=str(r.id),
-            platform=r.platform,
-            account_handle=r.account_handle,
-            author_handle=r.author_handle,
-            author_followers=r.author_followers,
-            text=r.text,
-            published_at=r.published_at,
-            likes=r.likes,
-            comments=r.comments,
-            shares=r.shares,
-            views=r.views,
-            reach=r.reach,
-            content_type=r.content_type,
-            hashtags=tuple(r.hashtags),
-            mentions=tuple(r.mentions),
-            is_own=r.is_own,
-            language=r.language,
-            sentiment_label=r.sentiment_label,
-            sentiment_score=r.sentiment_score,
-            emotion_label=r.emotion_label,
-            emotion_scores=r.emotion_scores,
-            topics=tuple(r.topics or ()),
-            frames=tuple(r.frames or ()),
-        )
-        for r in rows
-    ], [(r.id, r.updated_at) for r in rows]
+    async for rows in rows_of:
+        for r in rows:
+            digest.update(r.id.bytes)
+            digest.update(r.updated_at.isoformat().encode())
+            posts.append(
+                PostRecord(
+                    id=str(r.id),
+                    platform=interned(r.platform, r.platform),
+                    account_handle=interned(r.account_handle, r.account_handle),
+                    author_handle=interned(r.author_handle, r.author_handle),
+                    author_followers=r.author_followers,
+                    text=r.text,
+                    published_at=r.published_at,
+                    likes=r.likes,
+                    comments=r.comments,
+                    shares=r.shares,
+                    views=r.views,
+                    reach=r.reach,
+                    content_type=interned(r.content_type, r.content_type),
+                    hashtags=tuple(interned(h, h) for h in r.hashtags),
+                    mentions=tuple(interned(m, m) for m in r.mentions),
+                    is_own=r.is_own,
+                    language=r.language,
+                    sentiment_label=r.sentiment_label,
+                    sentiment_score=r.sentiment_score,
+                    emotion_label=r.emotion_label,
+                    emotion_scores=EmotionScores.of(r.emotion_scores),
+                    topics=tuple(interned(t, t) for t in r.topics or ()),
+                    frames=tuple(interned(f, f) for f in r.frames or ()),
+                )
+            )
+        if len(posts) > max_posts:
+            raise UnprocessableEntity(
+                f"The window holds more than {max_posts} posts, the most one run analyses. "
+                "Narrow the window, platforms or accounts."
+            )
+    return AnalysisPosts(posts, digest.hexdigest())
+
+
+ENRICHMENT_BATCH = 5000
 
 
 async def store_enrichment(
     session: AsyncSession, auth: AuthContext, posts: Sequence[PostRecord]
 ) -> int:
-    rows = [
-        (
-            uuid.UUID(p.id),
-            p.language,
-            p.sentiment_label,
-            p.sentiment_score,
-            p.emotion_label,
-            json.dumps(dict(p.emotion_scores or {})),
-            list(p.topics),
-            list(p.frames),
-        )
-        for p in posts
-        if p.sentiment_label is not None
-    ]
-    return await PostRepository(session, auth).write_enrichment(rows)
+    """Store the posts' enrichment, `ENRICHMENT_BATCH` rows per statement."""
+    repo = PostRepository(session, auth)
+    stored = 0
+    for start in range(0, len(posts), ENRICHMENT_BATCH):
+        rows = [
+            (
+                uuid.UUID(p.id),
+                p.language,
+                p.sentiment_label,
+                p.sentiment_score,
+                p.emotion_label,
+                json.dumps(dict(p.emotion_scores or {})),
+                list(p.topics),
+                list(p.frames),
+            )
+            for p in posts[start : start + ENRICHMENT_BATCH]
+            if p.sentiment_label is not None
+        ]
+        stored += await repo.write_enrichment(rows)
+    return stored

@@ -28,6 +28,7 @@ from app.ai.base import (
     QUESTION_KEYS,
     AnalysisEngineError,
     AnalysisInput,
+    EmotionScores,
     EngineResult,
     PostRecord,
 )
@@ -108,7 +109,11 @@ _BUILT_LOCK = threading.Lock()
 
 
 def clear_caches() -> None:
-    """Drop memoised enrichments and topic models (tests, memory pressure)."""
+    """Drop memoised enrichments, topic models and per-post values (tests; the end of a
+    job, so a large window is not kept alive)."""
+    from app.ai.local.questions.common import clear_per_post
+
+    clear_per_post()
     _ENRICH_MEMO.clear()
     _TOPIC_MEMO.clear()
     with _BUILT_LOCK:
@@ -351,10 +356,13 @@ def _compute_topic_model(
 ) -> TopicModel:
     n = len(texts)
     is_brand = _brand_filter(handles)
+    pool: dict[str, str] = {}
+    interned = pool.setdefault  # one string object per distinct token, not per use
     docs = [
-        [t for t in content_tokens(text, lang) if not is_brand(t)]
+        [interned(t, t) for t in content_tokens(text, lang) if not is_brand(t)]
         for text, lang in zip(texts, languages, strict=True)
     ]
+    del pool
     with_tokens = [i for i, d in enumerate(docs) if d]
     if len(with_tokens) < MIN_TOPIC_DOCS:
         return _empty_model(n, f"only {len(with_tokens)} posts with content words")
@@ -438,43 +446,50 @@ _Payload = tuple[
 ]
 
 
+ANALYSIS_CHUNK = 5000  # posts analysed per call, so per-text results never pile up
+
+
 def _enrich_payloads(posts: Sequence[PostRecord]) -> list[_Payload]:
-    todo = [i for i, p in enumerate(posts) if p.sentiment_label is None]
-    fresh: dict[int, TextAnalysis] = dict(
-        zip(todo, analyze_texts([posts[i].text for i in todo]), strict=True)
-    )
     base: list[
         tuple[str | None, str | None, float | None, str | None, Mapping[str, float] | None]
     ] = []
     frames: list[tuple[str, ...]] = []
-    for i, p in enumerate(posts):
-        a = fresh.get(i)
-        if a is not None:
-            base.append(
-                (
-                    a.language,
-                    a.sentiment_label,
-                    a.sentiment_score,
-                    a.emotion_label,
-                    a.emotion_scores,
+    for start in range(0, len(posts), ANALYSIS_CHUNK):
+        chunk = posts[start : start + ANALYSIS_CHUNK]
+        todo = [i for i, p in enumerate(chunk) if p.sentiment_label is None]
+        fresh: dict[int, TextAnalysis] = dict(
+            zip(todo, analyze_texts([chunk[i].text for i in todo]), strict=True)
+        )
+        for i, p in enumerate(chunk):
+            a = fresh.get(i)
+            lang: str | None
+            if a is not None:
+                base.append(
+                    (
+                        a.language,
+                        a.sentiment_label,
+                        a.sentiment_score,
+                        a.emotion_label,
+                        EmotionScores(a.emotion_scores),
+                    )
                 )
-            )
-            lang: str | None = a.language
-        else:
-            base.append(
-                (
-                    p.language,
-                    p.sentiment_label,
-                    p.sentiment_score,
-                    p.emotion_label,
-                    p.emotion_scores,
+                lang = a.language
+            else:
+                base.append(
+                    (
+                        p.language,
+                        p.sentiment_label,
+                        p.sentiment_score,
+                        p.emotion_label,
+                        EmotionScores.of(p.emotion_scores),
+                    )
                 )
-            )
-            lang = p.language
-        if a is not None or not p.frames:
-            frames.append(frames_from_tokens(p.text, tokenize(p.text), lang))
-        else:
-            frames.append(tuple(p.frames))
+                lang = p.language
+            if a is not None or not p.frames:
+                frames.append(frames_from_tokens(p.text, tokenize(p.text), lang))
+            else:
+                frames.append(tuple(p.frames))
+        del fresh
     model = _topic_model_for(
         [p.id for p in posts],
         [p.text for p in posts],
@@ -482,6 +497,42 @@ def _enrich_payloads(posts: Sequence[PostRecord]) -> list[_Payload]:
         brand_handles(posts),
     )
     return [(*b, model.labels_of(i), f) for i, (b, f) in enumerate(zip(base, frames, strict=True))]
+
+
+def _enrichment(post: PostRecord) -> tuple[Any, ...]:
+    """What of a post's enrichment is stored and compared (not the emotion scores, which
+    follow the emotion label)."""
+    return (
+        post.language,
+        post.sentiment_label,
+        post.sentiment_score,
+        post.emotion_label,
+        post.topics,
+        post.frames,
+    )
+
+
+def enrich_in_place(posts: list[PostRecord]) -> list[int]:
+    """Enrich `posts` like `enrich`, replacing each post in the list (no memo, so a large
+    window is never held twice); returns the indexes whose enrichment changed."""
+    payloads = _enrich_payloads(posts)
+    changed: list[int] = []
+    for i, (lang, s_label, s_score, e_label, e_scores, topics, frames) in enumerate(payloads):
+        old = posts[i]
+        new = replace(
+            old,
+            language=lang,
+            sentiment_label=s_label,
+            sentiment_score=s_score,
+            emotion_label=e_label,
+            emotion_scores=e_scores,
+            topics=topics,
+            frames=frames,
+        )
+        if _enrichment(old) != _enrichment(new):
+            changed.append(i)
+        posts[i] = new
+    return changed
 
 
 def enrich(posts: Sequence[PostRecord]) -> list[PostRecord]:

@@ -11,7 +11,7 @@ import threading
 from functools import cache
 from typing import TYPE_CHECKING
 
-from app.ai.local.resources import lemma_dictionary
+from app.ai.local.resources import dictionaries_knowing
 from app.ai.local.text import scan
 
 if TYPE_CHECKING:
@@ -260,12 +260,10 @@ def detect_from_words(words: list[str], folded: list[str]) -> str:
         return "en"
     # Short or mixed post: words only one language's lemma dictionary knows are good
     # evidence ("no me gusta": "gusta"), better than lingua on two or three words.
-    es_dict = lemma_dictionary("es")
-    en_dict = lemma_dictionary("en")
     for w in words:
         if len(w) > 1:
-            in_es = es_dict.get(w) is not None
-            if in_es != (en_dict.get(w) is not None):
+            in_es, in_en = dictionaries_knowing(w)
+            if in_es != in_en:
                 if in_es:
                     es += 1
                 else:

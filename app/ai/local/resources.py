@@ -59,17 +59,33 @@ def _key(phrase: str) -> str:
     return " ".join(fold(w) for w in phrase.lower().replace("’", "'").split())
 
 
-def lemma_dictionary(lang: str) -> Mapping[str, str]:
-    """simplemma's word -> lemma dictionary for "es" or "en" (loaded once, ~0.6 s)."""
-    return _lemma_dict(lang)
-
-
 @cache
 def _lemma_dict(lang: str) -> Mapping[str, str]:
+    """simplemma's word -> lemma dictionary for "es" or "en" (loaded once, ~0.3 s)."""
     # Only simplemma's dictionary is used (a plain lookup), not its slower rule cascade.
-    from simplemma.strategies import DefaultDictionaryFactory
+    # The stream form keeps the compressed-sorted data and decodes one block per lookup:
+    # ~6 MB per language instead of ~90 MB (es) for a dict of 820,000 entries, at ~10 us
+    # a lookup; callers memoise per word (`Lexicon._lemmas`, `dictionaries_knowing`).
+    from simplemma.strategies.dictionaries.stream_dictionary_factory import (
+        StreamDictionaryFactory,
+    )
 
-    return DefaultDictionaryFactory().get_dictionary(lang)
+    return StreamDictionaryFactory().get_dictionary(lang)
+
+
+_KNOWN_BY: dict[str, tuple[bool, bool]] = {}
+_KNOWN_BY_LIMIT = 200_000
+
+
+def dictionaries_knowing(word: str) -> tuple[bool, bool]:
+    """(the Spanish lemma dictionary knows `word`, the English one does), memoised."""
+    got = _KNOWN_BY.get(word)
+    if got is None:
+        got = (_lemma_dict("es").get(word) is not None, _lemma_dict("en").get(word) is not None)
+        if len(_KNOWN_BY) >= _KNOWN_BY_LIMIT:
+            _KNOWN_BY.clear()
+        _KNOWN_BY[word] = got
+    return got
 
 
 # Modifier words of phrases ("a bit", "kind of") that are not in the stopword lists.

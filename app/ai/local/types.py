@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "trust", "neutral")
+from app.ai.base import EMOTIONS
+
+__all__ = ["EMOTIONS", "TextAnalysis"]
 
 
 @dataclass(frozen=True, slots=True)

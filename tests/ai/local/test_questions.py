@@ -16,8 +16,21 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from app.ai.base import AnalysisEngineError, AnalysisInput, ClientProfile, PostRecord
-from app.ai.local.analysis_engine import LocalEngine, clear_caches, enrich, topic_model
+from app.ai.base import (
+    EMOTIONS,
+    AnalysisEngineError,
+    AnalysisInput,
+    ClientProfile,
+    EmotionScores,
+    PostRecord,
+)
+from app.ai.local.analysis_engine import (
+    LocalEngine,
+    clear_caches,
+    enrich,
+    enrich_in_place,
+    topic_model,
+)
 from app.ai.local.questions import COMPUTE
 from app.analyses.results import QUESTION_SLUGS, RESULT_MODELS
 from app.demo.generator import DEMO_CLIENTS, generate_posts
@@ -251,6 +264,40 @@ def test_enrich_fills_and_reuses(demo: AnalysisInput) -> None:
     assert all(set(p.topics) <= labels for p in enriched)
     assert any(p.frames for p in enriched)
     assert enrich([]) == []
+
+
+def test_enrich_in_place_matches_enrich_and_reports_changes(demo: AnalysisInput) -> None:
+    posts = list(demo.posts[:300])
+    expected = enrich(posts)
+    window = list(posts)
+    changed = enrich_in_place(window)
+    assert window == expected
+    assert changed == list(range(len(posts)))  # nothing was enriched before
+    assert all(isinstance(p.emotion_scores, EmotionScores) for p in window)
+    again = list(window)
+    assert enrich_in_place(again) == []  # already enriched: nothing to store
+    assert again == window
+    stale = replace(window[5], sentiment_label="positive", sentiment_score=0.9)
+    assert enrich_in_place([*window[:5], stale, *window[6:]]) == []  # stored sentiment kept
+    i = next(i for i, p in enumerate(window) if p.topics)
+    untopical = replace(window[i], topics=())
+    assert enrich_in_place([*window[:i], untopical, *window[i + 1 :]]) == [i]
+
+
+def test_emotion_scores_read_like_the_dict_they_replace() -> None:
+    source = {"joy": 0.5, "trust": 0.25, "neutral": 0.25, "unknown": 9.0}
+    scores = EmotionScores(source)
+    assert scores["joy"] == 0.5
+    assert scores.get("anger") == 0.0
+    assert scores.get("unknown", "none") == "none"
+    assert list(scores) == list(EMOTIONS)
+    assert dict(scores) == {e: source.get(e, 0.0) for e in EMOTIONS}
+    assert scores == EmotionScores(dict(scores)) == dict(scores)
+    assert EmotionScores.of(scores) is scores
+    assert EmotionScores.of(None) is None
+    assert json.loads(json.dumps(dict(scores)))["trust"] == 0.25
+    with pytest.raises(KeyError):
+        scores["unknown"]
 
 
 async def test_engine_run(demo: AnalysisInput) -> None:

@@ -8,6 +8,7 @@ number formatting in Spanish or English, example picking).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -52,8 +53,8 @@ class Prepared:
     tz: tzinfo
     tz_name: str
     lang: Literal["es", "en"]  # language of texts in results
-    local: list[datetime]  # published_at in the tenant's time zone
-    rates: list[float]  # engagement_rate per post
+    local: Sequence[datetime]  # published_at in the tenant's time zone
+    rates: Sequence[float]  # engagement_rate per post
     brand: frozenset[str]  # the brand's handles, lowercase
     notes: list[str] = field(default_factory=list)
     _topics: TopicModel | None = None
@@ -76,6 +77,33 @@ class Prepared:
         return (min(times), max(times)) if times else (start, end)
 
 
+# Per-post values every question needs, shared by the questions of one run (eight run at
+# once on the same posts: one copy instead of eight). Keyed by the identity of the
+# input's post sequence, which the entry keeps alive, so an identity is never reused.
+_PER_POST: list[tuple[Sequence[PostRecord], str, tuple[datetime, ...], tuple[float, ...]]] = []
+_PER_POST_LOCK = threading.Lock()
+
+
+def _per_post(
+    source: Sequence[PostRecord], posts: Sequence[PostRecord], tz: tzinfo, tz_name: str
+) -> tuple[tuple[datetime, ...], tuple[float, ...]]:
+    """(local publication times, engagement rates), computed once per post sequence."""
+    with _PER_POST_LOCK:
+        for seen, name, local, rates in _PER_POST:
+            if seen is source and name == tz_name:
+                return local, rates
+        local = tuple(p.published_at.astimezone(tz) for p in posts)
+        rates = tuple(engagement_rate(p) for p in posts)
+        _PER_POST.insert(0, (source, tz_name, local, rates))
+        del _PER_POST[2:]
+        return local, rates
+
+
+def clear_per_post() -> None:
+    with _PER_POST_LOCK:
+        _PER_POST.clear()
+
+
 def prepare(data: AnalysisInput) -> Prepared:
     posts = list(data.posts)
     if any(p.sentiment_label is None or p.language is None for p in posts):
@@ -90,14 +118,15 @@ def prepare(data: AnalysisInput) -> Prepared:
         tz_name = "UTC"
         notes.append(f"Unknown time zone {data.timezone!r}; times are in UTC.")
     brand = brand_handles(posts) | {h.lower().lstrip("@") for h in data.client.handles if h}
+    local, rates = _per_post(data.posts, posts, tz, tz_name)
     return Prepared(
         data=data,
         posts=posts,
         tz=tz,
         tz_name=tz_name,
         lang=tenant_language(data),
-        local=[p.published_at.astimezone(tz) for p in posts],
-        rates=[engagement_rate(p) for p in posts],
+        local=local,
+        rates=rates,
         brand=frozenset(brand),
         notes=notes,
     )
