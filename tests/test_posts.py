@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import Role
+from app.posts.models import Post
+from app.posts.schemas import PostOut
 from tests.factories import TenantWorld, assert_problem
 
 
@@ -54,6 +60,46 @@ async def test_post_sort_and_pagination(client: httpx.AsyncClient, tenant_a: Ten
         assert page["offset"] == offset
         seen += [p["external_id"] for p in page["items"]]
     assert seen == [f"ext-{i}" for i in range(5, -1, -1)]
+
+
+async def test_list_items_are_the_posts_as_read_one_by_one(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    """The list's JSON is built by PostgreSQL; it must equal what the single-post read
+    (Pydantic) writes, field for field: times with and without microseconds, enrichment
+    (JSON object, arrays, floats) and nulls."""
+    posts = (
+        (await session.execute(select(Post).where(Post.client_id == tenant_a.client.id)))
+        .scalars()
+        .all()
+    )
+    posts[0].published_at = datetime(2026, 3, 1, 9, 30, 15, 120000, tzinfo=UTC)
+    posts[1].sentiment_label = "negative"
+    posts[1].sentiment_score = -0.8125
+    posts[1].emotion_label = "anger"
+    posts[1].emotion_scores = {"anger": 0.6, "disgust": 0.3, "neutral": 0.1}
+    posts[1].topics = ["precio / tarifa", "app"]
+    posts[1].frames = ["conflict"]
+    posts[1].enriched_at = datetime(2026, 3, 5, tzinfo=UTC)
+    await session.flush()
+    h = tenant_a.headers(Role.viewer)
+    page = (await client.get(_posts(tenant_a), headers=h, params={"sort": "published_at"})).json()
+    assert page["total"] == len(posts) == len(page["items"])
+    for item in page["items"]:
+        one = (await client.get(f"{_posts(tenant_a)}/{item['id']}", headers=h)).json()
+        assert item == one
+        assert set(item) == set(PostOut.model_fields)
+        PostOut.model_validate(item)
+    by_id = {item["id"]: item for item in page["items"]}
+    assert by_id[str(posts[0].id)]["published_at"] == "2026-03-01T09:30:15.120000Z"
+    assert by_id[str(posts[1].id)]["emotion_scores"] == {
+        "anger": 0.6,
+        "disgust": 0.3,
+        "neutral": 0.1,
+    }
+    assert by_id[str(posts[1].id)]["sentiment_score"] == -0.8125
+    dates = [datetime.fromisoformat(item["published_at"]) for item in page["items"]]
+    assert dates == sorted(dates)
 
 
 async def test_create_post_extracts_tags_and_rejects_foreign_account(

@@ -16,7 +16,7 @@ from app.core.session import DatabaseDep, HasherDep, SessionDep, SettingsDep
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def _info(request: Request) -> service.ClientInfo:
+async def _info(request: Request) -> service.ClientInfo:
     return service.ClientInfo(
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),

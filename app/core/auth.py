@@ -1,21 +1,25 @@
 """The current caller: `get_auth_context` is the only producer of the current tenant.
 
 It accepts a bearer JWT (ours, or a configured external issuer's) or an `X-API-Key`,
-checks on every request that the user (or key) and its tenant are still active, and
-returns an `AuthContext`. `require_role` guards writes.
+checks that the user (or key) and its tenant are still active, and returns an
+`AuthContext`. `require_role` guards writes. A user found active is trusted for
+`AUTH_RECHECK_SECONDS` (1 s) in that worker; changes to users and tenants forget it
+in the worker that makes them. API keys are checked on every request.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings, get_settings
 from app.core.db import driver_connection
@@ -91,22 +95,60 @@ _ACTIVE_EXTERNAL_USER_SQL = (
 )
 
 
+class _ActiveUsers:
+    """Users recently found active, by token subject: (user row, when it was read).
+
+    A frontend sends bursts of requests with one token; asking the database once per
+    `AUTH_RECHECK_SECONDS` instead of once per request saves a round trip on every read.
+    Bounded: cleared when full (a refill costs one query per user).
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._rows: dict[tuple[str, str | None, bool], tuple[Any, float]] = {}
+
+    def get(self, key: tuple[str, str | None, bool], max_age: float) -> Any:
+        found = self._rows.get(key)
+        if found is None:
+            return None
+        row, read_at = found
+        if time.monotonic() - read_at >= max_age:
+            self._rows.pop(key, None)
+            return None
+        return row
+
+    def put(self, key: tuple[str, str | None, bool], row: Any) -> None:
+        if len(self._rows) >= self._size:
+            self._rows.clear()
+        self._rows[key] = (row, time.monotonic())
+
+    def forget(
+        self, *, user_id: uuid.UUID | None = None, tenant_id: uuid.UUID | None = None
+    ) -> None:
+        """Drop the entries of a user or of every user of a tenant (after changing them)."""
+        for key, (row, _) in list(self._rows.items()):
+            if row["id"] == user_id or row["tenant_id"] == tenant_id:
+                self._rows.pop(key, None)
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
+active_users = _ActiveUsers()
+
+
 async def _from_token(
     request: Request, session: SessionDep, settings: Settings, token: str
 ) -> AuthContext:
     claims = decode_token(settings, token)
-    driver = await driver_connection(session)
-    if claims.external:
-        row = await driver.fetchrow(_ACTIVE_EXTERNAL_USER_SQL, claims.sub)
-    else:
-        try:
-            user_id = uuid.UUID(claims.sub)
-            tenant_id = uuid.UUID(claims.tenant_id or "")
-        except ValueError:
-            raise Unauthorized("Invalid token")
-        row = await driver.fetchrow(_ACTIVE_USER_SQL, user_id, tenant_id)
+    key = (claims.sub, claims.tenant_id, claims.external)
+    row = active_users.get(key, settings.auth_recheck_seconds)
     if row is None:
-        raise Unauthorized("User is inactive or no longer exists")
+        row = await _active_user_row(session, claims.sub, claims.tenant_id, claims.external)
+        if row is None:
+            raise Unauthorized("User is inactive or no longer exists")
+        if settings.auth_recheck_seconds > 0:
+            active_users.put(key, row)
     return _context(
         request,
         tenant_id=row["tenant_id"],
@@ -115,6 +157,20 @@ async def _from_token(
         email=row["email"],
         is_superuser=row["is_superuser"],
     )
+
+
+async def _active_user_row(
+    session: AsyncSession, sub: str, tenant_id: str | None, external: bool
+) -> Any:
+    driver = await driver_connection(session)
+    if external:
+        return await driver.fetchrow(_ACTIVE_EXTERNAL_USER_SQL, sub)
+    try:
+        user_uuid = uuid.UUID(sub)
+        tenant_uuid = uuid.UUID(tenant_id or "")
+    except ValueError:
+        raise Unauthorized("Invalid token")
+    return await driver.fetchrow(_ACTIVE_USER_SQL, user_uuid, tenant_uuid)
 
 
 async def _from_api_key(request: Request, session: SessionDep, raw: str) -> AuthContext:
@@ -178,13 +234,13 @@ def require_role(minimum: Role) -> object:
     return Depends(checker)
 
 
-def _superuser(auth: AuthDep) -> AuthContext:
+async def _superuser(auth: AuthDep) -> AuthContext:
     if not auth.is_superuser:
         raise Forbidden("Platform superusers only")
     return auth
 
 
-def _detached_analyst(auth: DetachedAuthDep) -> AuthContext:
+async def _detached_analyst(auth: DetachedAuthDep) -> AuthContext:
     if not auth.has_role(Role.analyst):
         raise Forbidden("This action needs the analyst role or higher")
     return auth

@@ -9,7 +9,6 @@ Tests compare both paths' shapes through the same assertions as every other endp
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -30,9 +29,3 @@ class FastJSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=_OPTIONS, default=_default)
-
-
-def rows_to_dicts(
-    rows: Iterable[Mapping[str, Any]], *, drop: tuple[str, ...] = ()
-) -> list[dict[str, Any]]:
-    return [{k: v for k, v in row.items() if k not in drop} for row in rows]

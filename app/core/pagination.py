@@ -17,13 +17,15 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
 
+# Dependencies are `async def` when they do not block: FastAPI runs plain `def`
+# dependencies in the thread pool, a thread hop per request for nothing.
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 

@@ -38,17 +38,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-def get_app_settings(request: Request) -> Settings:
+async def _database(request: Request) -> Database:
+    return get_database(request)
+
+
+# The dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies in
+# its thread pool, a thread hop per request for a dictionary lookup.
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_hasher(request: Request) -> PasswordHasher:
+async def get_hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.hasher
     return hasher
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-DatabaseDep = Annotated[Database, Depends(get_database)]
+DatabaseDep = Annotated[Database, Depends(_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]

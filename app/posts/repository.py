@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, literal_column
+from sqlalchemy import Row, Table, Uuid, literal_column
 
 from app.core.db import driver_connection
 from app.core.repository import TenantRepository
@@ -61,7 +61,12 @@ METRIC_SORTS = {
 }
 
 
-_POST_SELECT = ", ".join(f'p."{c.name}"' for c in POST_COLUMNS)
+# The list's columns, id first; ids as text (what the JSON holds; no UUID objects to build
+# in Python and convert back).
+_POST_SELECT = ", ".join(
+    f'p."{c.name}"::text AS "{c.name}"' if isinstance(c.type, Uuid) else f'p."{c.name}"'
+    for c in sorted(POST_COLUMNS, key=lambda c: c.name != "id")
+)
 # Every sort is (field, id) in one direction, as in POST_SORTS.
 _POST_ORDER = {
     key: (f'p."{key.lstrip("-")}" DESC, p.id DESC' if key.startswith("-") else f'p."{key}", p.id')
@@ -91,11 +96,11 @@ class PostRepository(TenantRepository[Post]):
         topic: str | None = None,
         frame: str | None = None,
         sort: str,
-    ) -> tuple[list[Any], int] | None:
-        """The posts list, the API's hottest read: prepared statements on asyncpg, no ORM
-        row processing. None when the client is not the tenant's.
-
-        The tenant condition is always the first one (this class is the tenant scope).
+    ) -> tuple[list[dict[str, Any]], int] | None:
+        """The posts list, the API's hottest read: (the page as dicts, the total) from one
+        prepared statement on asyncpg, no ORM row processing. None when the client is not
+        the tenant's. The tenant condition is always the first one (this class is the
+        tenant scope).
         """
         where = ["p.tenant_id = $1", "p.client_id = $2"]
         args: list[Any] = [self.tenant_id, client_id]
@@ -129,25 +134,25 @@ class PostRepository(TenantRepository[Post]):
         if frame:
             add("p.frames @> ARRAY[?]::varchar[]", frame)
         condition = " AND ".join(where)
-        # The client check and the count share one round trip. The page is a second
-        # statement on purpose: count(*) OVER () would make PostgreSQL read and sort
-        # every matching row before the LIMIT; this way the page is an index range scan.
+        # The client check and the count ride on the page's statement as uncorrelated
+        # subqueries (PostgreSQL runs each once, not per row): one round trip. The count
+        # is not count(*) OVER (), which would make PostgreSQL read and sort every
+        # matching row before the LIMIT; this way the page is an index range scan.
+        head = (
+            "EXISTS (SELECT 1 FROM client WHERE tenant_id = $1 AND id = $2) AS _found, "
+            f"(SELECT count(*) FROM post p WHERE {condition}) AS _total"
+        )
         driver = await driver_connection(self.session)
-        head = await driver.fetchrow(
-            "SELECT EXISTS (SELECT 1 FROM client WHERE tenant_id = $1 AND id = $2) AS found, "
-            f"(SELECT count(*) FROM post p WHERE {condition}) AS total",
+        rows = await driver.fetch(
+            f"SELECT {_POST_SELECT}, {head} FROM post p WHERE {condition} "
+            f"ORDER BY {_POST_ORDER[sort]} LIMIT {int(limit)} OFFSET {int(offset)}",
             *args,
         )
-        if not head["found"]:
-            return None
-        total = int(head["total"])
-        if total <= offset:
-            return [], total
-        sql = (
-            f"SELECT {_POST_SELECT} FROM post p WHERE {condition} "
-            f"ORDER BY {_POST_ORDER[sort]} LIMIT {int(limit)} OFFSET {int(offset)}"
-        )
-        return await driver.fetch(sql, *args), total
+        if not rows:  # an empty page carries no head: ask for it alone
+            found = await driver.fetchrow(f"SELECT {head}", *args)
+            return None if not found["_found"] else ([], int(found["_total"]))
+        keys = list(rows[0].keys())[:-2]  # zip stops there: _found and _total stay out
+        return [dict(zip(keys, r)) for r in rows], int(rows[0]["_total"])  # noqa: B905
 
     async def get_for_client(self, client_id: uuid.UUID, post_id: uuid.UUID) -> Post | None:
         query = self._scoped().where(Post.id == post_id, Post.client_id == client_id)

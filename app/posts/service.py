@@ -69,8 +69,9 @@ async def _account_platform(
 
 async def list_post_rows(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
-) -> tuple[list[Any], int]:
-    """The list endpoint's fast path: raw rows (see PostRepository.page_rows)."""
+) -> tuple[list[dict[str, Any]], int]:
+    """The list endpoint's fast path: (the page as dicts, the total); see
+    PostRepository.page_rows."""
     page = await PostRepository(session, auth).page_rows(client_id, **filters)
     if page is None:
         raise NotFound(clients_service.CLIENT_NOT_FOUND)

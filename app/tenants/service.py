@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
-from app.core.auth import API_KEY_PREFIX, AuthContext
+from app.core.auth import API_KEY_PREFIX, AuthContext, active_users
 from app.core.config import Settings
 from app.core.crypto import decrypt, encrypt
 from app.core.enums import ROLE_RANK, Role
@@ -136,6 +136,7 @@ async def update_user(
         user.is_active = data.is_active
     if data.full_name is not None:
         user.full_name = data.full_name
+    active_users.forget(user_id=user.id)  # role or status: no longer trusted from cache
     audit.record(
         session,
         auth,
@@ -163,6 +164,7 @@ async def deactivate_user(session: AsyncSession, auth: AuthContext, user_id: uui
         await _check_can_deactivate(repo, auth, user)
         user.is_active = False
         await auth_service.revoke_user_tokens(session, user.id)
+        active_users.forget(user_id=user.id)
     audit.record(session, auth, "user.deactivate", "user", user.id)
     await session.flush()
 
@@ -270,6 +272,7 @@ async def admin_deactivate_tenant(
     if tenant.id == auth.tenant_id:
         raise Conflict("You cannot deactivate your own tenant")
     tenant.is_active = False
+    active_users.forget(tenant_id=tenant.id)
     # Recorded in the affected tenant's log, so its owners see who did it.
     audit.record(
         session,

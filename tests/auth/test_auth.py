@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -119,6 +121,51 @@ async def test_deactivated_user_token_is_401(
     )
     assert r.status_code == 200, r.text
     assert_problem(await _me(client, token), 401)
+
+
+async def test_user_changed_elsewhere_is_rechecked_after_the_interval(
+    app: Any, client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    """A change made outside this worker (another worker, the CLI, SQL) is seen within
+    AUTH_RECHECK_SECONDS; with 0, on the next request."""
+    token = tenant_a.tokens[Role.analyst]
+    user = tenant_a.users[Role.analyst]
+    settings = app.state.settings
+    original = settings.auth_recheck_seconds
+    settings.auth_recheck_seconds = 0.3
+    try:
+        assert (await _me(client, token)).status_code == 200  # now trusted for 0.3 s
+        user.is_active = False
+        await session.flush()
+        assert (await _me(client, token)).status_code == 200  # the worker has not asked yet
+        await asyncio.sleep(0.35)
+        assert_problem(await _me(client, token), 401)
+        user.is_active = True
+        await session.flush()
+        settings.auth_recheck_seconds = 0
+        assert (await _me(client, token)).status_code == 200
+        user.is_active = False
+        await session.flush()
+        assert_problem(await _me(client, token), 401)  # no interval: asked every time
+    finally:
+        settings.auth_recheck_seconds = original
+
+
+async def test_role_change_applies_at_once_in_the_worker_that_made_it(
+    client: httpx.AsyncClient, tenant_a: TenantWorld
+) -> None:
+    token = tenant_a.tokens[Role.analyst]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (
+        await client.post("/api/v1/clients", json={"name": "A"}, headers=headers)
+    ).status_code == 201
+    r = await client.patch(
+        f"/api/v1/tenant/users/{tenant_a.users[Role.analyst].id}",
+        json={"role": "viewer"},
+        headers=tenant_a.headers(Role.owner),
+    )
+    assert r.status_code == 200, r.text
+    assert_problem(await client.post("/api/v1/clients", json={"name": "B"}, headers=headers), 403)
 
 
 async def test_deactivated_tenant_token_is_401(
