@@ -39,6 +39,7 @@ from app.core.auth import AuthContext
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import NotFound, UnprocessableEntity
+from app.core.memory import release_memory
 from app.posts import service as posts_service
 from app.tenants import audit
 from app.tenants import service as tenants_service
@@ -475,12 +476,16 @@ async def work_job(
             error=f"Could not read the input: {getattr(exc, 'detail', exc)}",
         )
         return
-    for level in levels:
-        assert loaded is not None
-        previous = {}
-        if any(registry.QUESTIONS[k].depends_on for k in level):
-            previous = await _previous_for(db, auth, job.client_id, job_id)
-        await asyncio.gather(*(one(key, loaded, previous) for key in level))
+    try:
+        for level in levels:
+            assert loaded is not None
+            previous = {}
+            if any(registry.QUESTIONS[k].depends_on for k in level):
+                previous = await _previous_for(db, auth, job.client_id, job_id)
+            await asyncio.gather(*(one(key, loaded, previous) for key in level))
+    finally:
+        del loaded  # the window's posts: the largest thing a worker holds
+        await asyncio.to_thread(release_memory, analysis_caches=True)
 
     await _set_job(
         db,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
@@ -14,6 +15,7 @@ from app.core.config import Settings
 from app.core.enums import Platform
 from app.core.errors import problem_responses
 from app.core.fastjson import FastJSONResponse
+from app.core.memory import release_memory
 from app.core.pagination import Page, PageDep
 from app.core.session import SessionDep, SettingsDep
 from app.posts import service
@@ -83,6 +85,9 @@ ModeQuery = Annotated[
 ]
 
 
+LARGE_IMPORT_ROWS = 10_000  # after an import this large, give freed memory back
+
+
 async def _import(
     request: Request,
     session: AsyncSession,
@@ -94,9 +99,12 @@ async def _import(
 ) -> ImportResult:
     """Both import endpoints: stream the upload to disk, then import its rows."""
     source = await open_upload(request, settings.import_max_bytes)
-    return await service.import_rows(
+    result = await service.import_rows(
         session, auth, client_id, source, kind, mode=mode, max_rows=settings.import_max_rows
     )
+    if result.received >= LARGE_IMPORT_ROWS:
+        await asyncio.to_thread(release_memory)
+    return result
 
 
 @router.get("/posts", response_model=Page[PostOut], summary="List a client's posts", responses=READ)
