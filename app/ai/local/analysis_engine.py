@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ValidationError
 
 from app.ai.base import (
@@ -34,6 +35,7 @@ from app.ai.base import (
 )
 from app.ai.local import analyze_texts, content_tokens, tokenize
 from app.ai.local.frames import frames_from_tokens
+from app.ai.local.nmf import EmptyVocabularyError, nmf, tfidf
 from app.ai.local.resources import lexicon
 from app.ai.local.text import fold
 from app.ai.local.types import TextAnalysis
@@ -161,10 +163,6 @@ SELECTION_SAMPLE = 3000
 _LABEL_MIN_THIRD = 0.3  # the third term joins the label when >= 30% of the top term
 
 
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
-
-
 def brand_handles(posts: Sequence[PostRecord]) -> frozenset[str]:
     """The brand's handles seen in the batch: every account the posts were collected
     under, and the authors of own posts (lowercase, no '@')."""
@@ -203,15 +201,16 @@ def _empty_model(
     )
 
 
-def _npmi(binary: Any, df: Any, n_docs: int, top: Any) -> float:
-    """Mean normalised PMI of the term pairs in `top`, from document co-occurrence."""
-    sub = binary[:, list(top)]
-    co = (sub.T @ sub).toarray()
-    p = df[list(top)] / n_docs
+def _npmi(incidence: NDArray[np.bool_], df: NDArray[np.int64], n_docs: int) -> float:
+    """Mean normalised PMI of the term pairs whose document incidence (n_docs x terms,
+    boolean) and document frequencies are given (co-occurrence = B.T @ B)."""
+    b = np.asarray(incidence, dtype=np.float32)
+    co = b.T @ b
+    p = np.asarray(df, dtype=np.float64) / n_docs
     vals: list[float] = []
-    for i in range(len(top)):
-        for j in range(i + 1, len(top)):
-            pij = co[i, j] / n_docs
+    for i in range(b.shape[1]):
+        for j in range(i + 1, b.shape[1]):
+            pij = float(co[i, j]) / n_docs
             if pij <= 0:
                 vals.append(-1.0)
             elif pij >= 1:
@@ -225,24 +224,15 @@ def _fit_topics(
     docs: list[list[str]], k_range: tuple[int, int]
 ) -> tuple[Any, Any, list[str], tuple[TopicCandidateInfo, ...], int] | str:
     """(W, H, terms, candidates, chosen k) or the reason there is no model."""
-    from sklearn.decomposition import NMF
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from threadpoolctl import threadpool_limits
 
     n = len(docs)
-    vec = TfidfVectorizer(
-        analyzer=_identity,
-        min_df=max(2, math.ceil(0.001 * n)),
-        max_df=0.6,
-        sublinear_tf=True,
-        max_features=5000,
-        dtype=np.float32,
-    )
     try:
-        x = vec.fit_transform(docs)
-    except ValueError:
+        vec = tfidf(docs, min_df=max(2, math.ceil(0.001 * n)), max_df=0.6, max_features=5000)
+    except EmptyVocabularyError:
         return "no word occurs in at least two posts"
-    terms = [str(t) for t in vec.get_feature_names_out()]
+    x = vec.matrix
+    terms = list(vec.terms)
     vocab = len(terms)
     k_lo, k_hi = k_range
     k_hi = min(k_hi, max(2, n // 8), vocab // 2)
@@ -252,23 +242,21 @@ def _fit_topics(
 
     if n > SELECTION_SAMPLE:
         rows = np.sort(np.random.default_rng(0).choice(n, SELECTION_SAMPLE, replace=False))
-        xs = x[rows]
+        xs = x.rows(rows)
     else:
         xs = x
-    binary = (xs > 0).astype(np.float32).tocsc()
-    df = np.asarray(binary.sum(axis=0)).ravel()
-    n_sel = xs.shape[0]
+    df = xs.column_counts()  # TF-IDF values are > 0: stored entries are occurrences
+    n_sel = xs.n_rows
 
     candidates: list[TopicCandidateInfo] = []
     fitted: dict[int, tuple[Any, Any]] = {}
     with _FIT_LOCK, threadpool_limits(1):
         for k in range(k_lo, k_hi + 1):
-            nmf = NMF(n_components=k, init="nndsvda", random_state=0, max_iter=300, tol=1e-3)
-            w = nmf.fit_transform(xs)
-            h = nmf.components_
+            model = nmf(xs, k, max_iter=300, tol=1e-3, seed=0)
+            w, h = model.w, model.h
             tops5 = [np.argsort(-h[t], kind="stable")[:5] for t in range(k)]
             tops10 = [np.argsort(-h[t], kind="stable")[:10] for t in range(k)]
-            coherence = float(np.mean([_npmi(binary, df, n_sel, tp) for tp in tops5]))
+            coherence = float(np.mean([_npmi(xs.incidence(tp), df[tp], n_sel) for tp in tops5]))
             unique = len({int(j) for tp in tops10 for j in tp})
             diversity = unique / float(sum(len(tp) for tp in tops10))
             score = diversity * (1.0 + coherence) / 2.0
@@ -277,7 +265,7 @@ def _fit_topics(
                     k=k,
                     coherence=round(coherence, 4),
                     diversity=round(diversity, 4),
-                    reconstruction_error=round(float(nmf.reconstruction_err_), 4),
+                    reconstruction_error=round(model.reconstruction_error, 4),
                     score=round(score, 4),
                 )
             )
@@ -286,9 +274,9 @@ def _fit_topics(
         if xs is x:
             w, h = fitted[best.k]
         else:
-            nmf = NMF(n_components=best.k, init="nndsvda", random_state=0, max_iter=300, tol=1e-3)
-            w = nmf.fit_transform(x)
-            h = nmf.components_
+            fitted.clear()
+            model = nmf(x, best.k, max_iter=300, tol=1e-3, seed=0)
+            w, h = model.w, model.h
     return w, h, terms, tuple(candidates), best.k
 
 
@@ -606,11 +594,8 @@ def _build(posts: Sequence[PostRecord], payloads: Sequence[_Payload]) -> tuple[P
 
 
 def warm_up() -> None:
-    """Pay the one-off costs now (lexicons, lemma dictionaries, scikit-learn import: about
-    2 s in a fresh process) instead of in the first analysis."""
-    import sklearn.decomposition
-    import sklearn.feature_extraction.text  # noqa: F401
-
+    """Pay the one-off costs now (lexicons, lemma dictionaries) instead of in the first
+    analysis."""
     from app.ai.local import warm_up as warm_up_text
     from app.ai.local.frames import frame_matcher
     from app.ai.local.questions.q02_personality import personality_matcher
