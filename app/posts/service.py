@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ai.base import EmotionScores, PostRecord
+from app.ai.base import PostRecord, SharedValues
 from app.clients import service as clients_service
 from app.core.auth import AuthContext
 from app.core.bulk import MalformedDocument, RowSource
@@ -434,8 +434,7 @@ async def posts_for_analysis(
     100,000 posts costs about 0.7 KB a post. More than `max_posts` posts is a 422.
     """
     digest = hashlib.sha256()
-    pool: dict[str, str] = {}
-    interned = pool.setdefault
+    same = SharedValues()
     posts: list[PostRecord] = []
     rows_of = PostRepository(session, auth).for_analysis(
         client_id,
@@ -452,9 +451,9 @@ async def posts_for_analysis(
             posts.append(
                 PostRecord(
                     id=str(r.id),
-                    platform=interned(r.platform, r.platform),
-                    account_handle=interned(r.account_handle, r.account_handle),
-                    author_handle=interned(r.author_handle, r.author_handle),
+                    platform=same(r.platform),
+                    account_handle=same(r.account_handle),
+                    author_handle=same(r.author_handle),
                     author_followers=r.author_followers,
                     text=r.text,
                     published_at=r.published_at,
@@ -463,17 +462,17 @@ async def posts_for_analysis(
                     shares=r.shares,
                     views=r.views,
                     reach=r.reach,
-                    content_type=interned(r.content_type, r.content_type),
-                    hashtags=tuple(interned(h, h) for h in r.hashtags),
-                    mentions=tuple(interned(m, m) for m in r.mentions),
+                    content_type=same(r.content_type),
+                    hashtags=same(tuple(same(h) for h in r.hashtags)),
+                    mentions=same(tuple(same(m) for m in r.mentions)),
                     is_own=r.is_own,
                     language=r.language,
                     sentiment_label=r.sentiment_label,
-                    sentiment_score=r.sentiment_score,
+                    sentiment_score=same(r.sentiment_score),
                     emotion_label=r.emotion_label,
-                    emotion_scores=EmotionScores.of(r.emotion_scores),
-                    topics=tuple(interned(t, t) for t in r.topics or ()),
-                    frames=tuple(interned(f, f) for f in r.frames or ()),
+                    emotion_scores=same.emotions(r.emotion_scores),
+                    topics=same(tuple(same(t) for t in r.topics or ())),
+                    frames=same(tuple(same(f) for f in r.frames or ())),
                 )
             )
         if len(posts) > max_posts:

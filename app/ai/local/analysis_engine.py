@@ -29,9 +29,9 @@ from app.ai.base import (
     QUESTION_KEYS,
     AnalysisEngineError,
     AnalysisInput,
-    EmotionScores,
     EngineResult,
     PostRecord,
+    SharedValues,
 )
 from app.ai.local import analyze_texts, content_tokens, tokenize
 from app.ai.local.frames import frames_from_tokens
@@ -442,6 +442,7 @@ def _enrich_payloads(posts: Sequence[PostRecord]) -> list[_Payload]:
         tuple[str | None, str | None, float | None, str | None, Mapping[str, float] | None]
     ] = []
     frames: list[tuple[str, ...]] = []
+    same = SharedValues()
     for start in range(0, len(posts), ANALYSIS_CHUNK):
         chunk = posts[start : start + ANALYSIS_CHUNK]
         todo = [i for i, p in enumerate(chunk) if p.sentiment_label is None]
@@ -456,9 +457,9 @@ def _enrich_payloads(posts: Sequence[PostRecord]) -> list[_Payload]:
                     (
                         a.language,
                         a.sentiment_label,
-                        a.sentiment_score,
+                        same(a.sentiment_score),
                         a.emotion_label,
-                        EmotionScores(a.emotion_scores),
+                        same.emotions(a.emotion_scores),
                     )
                 )
                 lang = a.language
@@ -469,14 +470,14 @@ def _enrich_payloads(posts: Sequence[PostRecord]) -> list[_Payload]:
                         p.sentiment_label,
                         p.sentiment_score,
                         p.emotion_label,
-                        EmotionScores.of(p.emotion_scores),
+                        same.emotions(p.emotion_scores),
                     )
                 )
                 lang = p.language
             if a is not None or not p.frames:
-                frames.append(frames_from_tokens(p.text, tokenize(p.text), lang))
+                frames.append(same(frames_from_tokens(p.text, tokenize(p.text), lang)))
             else:
-                frames.append(tuple(p.frames))
+                frames.append(same(tuple(p.frames)))
         del fresh
     model = _topic_model_for(
         [p.id for p in posts],
@@ -484,7 +485,9 @@ def _enrich_payloads(posts: Sequence[PostRecord]) -> list[_Payload]:
         [b[0] or "und" for b in base],
         brand_handles(posts),
     )
-    return [(*b, model.labels_of(i), f) for i, (b, f) in enumerate(zip(base, frames, strict=True))]
+    return [
+        (*b, same(model.labels_of(i)), f) for i, (b, f) in enumerate(zip(base, frames, strict=True))
+    ]
 
 
 def _enrichment(post: PostRecord) -> tuple[Any, ...]:
