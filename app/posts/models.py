@@ -46,6 +46,17 @@ class Post(IdMixin, TimestampMixin, TenantMixin, Base):
             "id",
             postgresql_include=["platform", "is_own", "account_id", "language", "sentiment_label"],
         ),
+        # Per-platform views (the commonest filter): their count and page read only that
+        # platform's posts, however many the client has on the others.
+        Index(
+            "ix_post_client_platform_published",
+            "tenant_id",
+            "client_id",
+            "platform",
+            "published_at",
+            "id",
+            postgresql_include=["is_own", "account_id", "language", "sentiment_label"],
+        ),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(
