@@ -144,7 +144,7 @@ class _VerifiedTokens:
     A client sends the same access token on every request; verifying it once per
     process saves the HMAC and claim checks (a measurable share of a small request).
     Expiry is still checked on every use; user and tenant status are checked by the
-    caller on every request regardless.
+    caller (`app.core.auth`, at most AUTH_RECHECK_SECONDS apart).
     """
 
     def __init__(self, size: int = 4096) -> None:
