@@ -62,6 +62,29 @@ async def test_post_sort_and_pagination(client: httpx.AsyncClient, tenant_a: Ten
     assert seen == [f"ext-{i}" for i in range(5, -1, -1)]
 
 
+async def test_post_filters_reject_bad_values_in_query(
+    client: httpx.AsyncClient, tenant_a: TenantWorld
+) -> None:
+    h = tenant_a.headers(Role.viewer)
+    for params, field in (
+        ({"platform": "myspace"}, "platform"),
+        ({"is_own": "maybe"}, "is_own"),
+        ({"since": "yesterday"}, "since"),
+        ({"language": "Spanish"}, "language"),
+        ({"sort": "text"}, "sort"),
+        ({"q": "x" * 201}, "q"),
+    ):
+        r = await client.get(_posts(tenant_a), params=params, headers=h)
+        body = assert_problem(r, 422)
+        assert ["query", field] in [e["loc"] for e in body["errors"]], body
+    both = await client.get(
+        _posts(tenant_a), params=[("platform", "instagram"), ("platform", "x")], headers=h
+    )
+    assert {p["platform"] for p in both.json()["items"]} == {"x"}  # the last value counts
+    ignored = await client.get(_posts(tenant_a), params={"unknown": "1"}, headers=h)
+    assert ignored.json()["total"] == 6
+
+
 async def test_list_items_are_the_posts_as_read_one_by_one(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
