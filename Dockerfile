@@ -23,4 +23,5 @@ USER pixely
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
     CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)" || exit 1
-CMD ["uvicorn", "app.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-access-log"]
+# Migrations run in their own step (docker-compose's `migrate` service): --no-prepare.
+CMD ["pixely", "serve", "--no-prepare", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -147,28 +147,33 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Default: PORT")] = None,
     workers: Annotated[int | None, typer.Option(help="Default: WORKERS")] = None,
     reload: bool = False,
+    prepare: Annotated[
+        bool,
+        typer.Option(
+            help="Migrate and seed the demo data (if SEED_DEMO) before serving; "
+            "--no-prepare when a separate step migrates (docker-compose)"
+        ),
+    ] = True,
 ) -> None:
-    """Start the API: embedded database (if no DATABASE_URL), migrations, demo data, uvicorn."""
-    import uvicorn
+    """Start the API: embedded database (if no DATABASE_URL), migrations, demo data, and
+    uvicorn workers (each with its own SO_REUSEPORT socket; see app/core/serving.py)."""
+    from app.core import serving
 
     settings = get_settings()
     url = _resolve_url(settings)
-    _migrate(url)
-    if settings.seed_demo:
-        asyncio.run(_seed(url, force=False))
+    if prepare:
+        _migrate(url)
+        if settings.seed_demo:
+            asyncio.run(_seed(url, force=False))
     host = host or settings.host
     port = port or settings.port
     typer.echo(f"Swagger UI: http://{host}:{port}/docs")
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers or settings.workers,
-        reload=reload,
-        log_config=None,
-        access_log=False,
-    )
+    if reload:
+        import uvicorn
+
+        uvicorn.run(serving.APP, host=host, port=port, reload=True, factory=True, log_config=None)
+        return
+    serving.serve(host, port, workers or settings.workers)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
     python -m bench.load [--workers 1 2] [--duration 15] [--connections 64]
 
-For each worker count it starts `uvicorn app.main:create_app` on an embedded PostgreSQL
+For each worker count it starts `pixely serve` (uvicorn workers) on an embedded PostgreSQL
 seeded with the demo tenant (a fresh folder under .pixely/bench), then measures with wrk:
   - GET one client (authenticated)
   - GET 50 posts with a filter (authenticated)
@@ -162,20 +162,12 @@ class Server:
             "RUN_WORKER_IN_PROCESS": "false",
             **extra_env,
         }
+        # `pixely serve`: uvicorn workers, each with its own SO_REUSEPORT socket (the
+        # database is migrated and seeded beforehand).
         self.proc = subprocess.Popen(
             [
-                PY,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--no-access-log",
-                "--log-level",
-                "warning",
+                *(PY, "-m", "app.cli", "serve", "--no-prepare"),
+                *("--port", str(port), "--workers", str(workers)),
             ],
             cwd=ROOT,
             env=env,
