@@ -508,18 +508,9 @@ def enrich_in_place(posts: list[PostRecord]) -> list[int]:
     window is never held twice); returns the indexes whose enrichment changed."""
     payloads = _enrich_payloads(posts)
     changed: list[int] = []
-    for i, (lang, s_label, s_score, e_label, e_scores, topics, frames) in enumerate(payloads):
+    for i, payload in enumerate(payloads):
         old = posts[i]
-        new = replace(
-            old,
-            language=lang,
-            sentiment_label=s_label,
-            sentiment_score=s_score,
-            emotion_label=e_label,
-            emotion_scores=e_scores,
-            topics=topics,
-            frames=frames,
-        )
+        new = _with(old, payload)
         if _enrichment(old) != _enrichment(new):
             changed.append(i)
         posts[i] = new
@@ -575,22 +566,23 @@ def _enrich_batch(
     return payloads, posts, _build(posts, payloads)
 
 
-def _build(posts: Sequence[PostRecord], payloads: Sequence[_Payload]) -> tuple[PostRecord, ...]:
-    return tuple(
-        replace(
-            p,
-            language=lang,
-            sentiment_label=s_label,
-            sentiment_score=s_score,
-            emotion_label=e_label,
-            emotion_scores=e_scores,
-            topics=topics,
-            frames=frames,
-        )
-        for p, (lang, s_label, s_score, e_label, e_scores, topics, frames) in zip(
-            posts, payloads, strict=True
-        )
+def _with(post: PostRecord, payload: _Payload) -> PostRecord:
+    """`post` with an enrichment payload applied."""
+    lang, s_label, s_score, e_label, e_scores, topics, frames = payload
+    return replace(
+        post,
+        language=lang,
+        sentiment_label=s_label,
+        sentiment_score=s_score,
+        emotion_label=e_label,
+        emotion_scores=e_scores,
+        topics=topics,
+        frames=frames,
     )
+
+
+def _build(posts: Sequence[PostRecord], payloads: Sequence[_Payload]) -> tuple[PostRecord, ...]:
+    return tuple(_with(p, payload) for p, payload in zip(posts, payloads, strict=True))
 
 
 # --------------------------------------------------------------------------- engine
