@@ -280,3 +280,43 @@ async def test_a_restarted_job_resumes_where_it_stopped(jobs_env: Any) -> None:
     assert by_question["q10"] == ["succeeded"]
     interrupted = [r for r in runs if r["status"] == "failed"]
     assert "Interrupted" in (interrupted[0]["error"] or "")
+
+
+async def test_a_job_of_a_dead_worker_is_picked_up_again(jobs_env: Any) -> None:
+    """A worker killed mid-job (no graceful stop) leaves its job 'doing' with a heartbeat
+    that stops; the next worker to start finds it stalled and runs it again."""
+    from sqlalchemy import text
+
+    from app.jobs import STALLED_AFTER_SECONDS
+
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 60)
+    job_id = await _job(client, client_id)
+    async with app.state.db.engine.begin() as conn:
+        dead = (
+            await conn.execute(
+                text(
+                    "INSERT INTO procrastinate_workers (last_heartbeat) "
+                    "VALUES (now() - make_interval(secs => :age)) RETURNING id"
+                ),
+                {"age": STALLED_AFTER_SECONDS * 4},
+            )
+        ).scalar_one()
+        taken = await conn.execute(
+            text(
+                "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker "
+                "WHERE status = 'todo' AND args->>'job_id' = :job RETURNING id"
+            ),
+            {"worker": dead, "job": job_id},
+        )
+        assert taken.scalar_one() is not None
+    # Nothing is 'todo' now: only the stalled-job recovery can make this worker run it.
+    await run_worker(app.state.jobs, concurrency=1, wait=False, name="after-crash")
+    status = await _status(client, job_id)
+    assert status["status"] == "succeeded", status
+    async with app.state.db.engine.connect() as conn:
+        final = await conn.execute(
+            text("SELECT status::text FROM procrastinate_jobs WHERE args->>'job_id' = :job"),
+            {"job": job_id},
+        )
+        assert [row[0] for row in final] == ["succeeded"]
