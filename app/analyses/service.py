@@ -483,19 +483,18 @@ async def work_job(
             if any(registry.QUESTIONS[k].depends_on for k in level):
                 previous = await _previous_for(db, auth, job.client_id, job_id)
             await asyncio.gather(*(one(key, loaded, previous) for key in level))
+        await _set_job(
+            db,
+            auth,
+            job_id,
+            status="failed" if failures else "succeeded",
+            progress=100,
+            finished_at=datetime.now(UTC),
+            error="; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or None,
+        )
     finally:
         del loaded  # the window's posts: the largest thing a worker holds
         await asyncio.to_thread(release_memory, analysis_caches=True)
-
-    await _set_job(
-        db,
-        auth,
-        job_id,
-        status="failed" if failures else "succeeded",
-        progress=100,
-        finished_at=datetime.now(UTC),
-        error="; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or None,
-    )
 
 
 async def _previous_for(

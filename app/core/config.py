@@ -62,11 +62,11 @@ class Settings(BaseSettings):
     password_hash_workers: int = Field(default=2, ge=1, le=32)
     password_hash_queue: int = Field(default=64, ge=1, le=10_000)
     login_max_attempts: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
     # How long a token's user, once found active in the database, is trusted without
     # asking again (per worker). Deactivations and role changes apply at once in the
     # worker that makes them, within this many seconds in the others. 0: every request.
     auth_recheck_seconds: float = Field(default=1.0, ge=0, le=60)
-    login_window_seconds: int = Field(default=300, ge=1)
 
     # Imports.
     import_max_rows: int = Field(default=100_000, ge=1)

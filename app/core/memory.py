@@ -11,11 +11,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-import logging
 from functools import cache
 from typing import Any
-
-logger = logging.getLogger(__name__)
 
 
 @cache

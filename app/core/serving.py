@@ -28,8 +28,7 @@ APP = "app.main:create_app"
 _RESTART_PAUSE = 1.0  # seconds between restarts of a crashing worker
 
 
-def _uvicorn_options() -> dict[str, Any]:
-    return {"factory": True, "log_config": None, "access_log": False}
+_UVICORN_OPTIONS: dict[str, Any] = {"factory": True, "log_config": None, "access_log": False}
 
 
 def reuse_port_available() -> bool:
@@ -52,7 +51,7 @@ def _worker(host: str, port: int) -> None:
     import uvicorn
 
     sock = listening_socket(host, port)
-    config = uvicorn.Config(APP, host=host, port=port, **_uvicorn_options())
+    config = uvicorn.Config(APP, host=host, port=port, **_UVICORN_OPTIONS)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -61,7 +60,7 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     if workers <= 1 or not reuse_port_available():
-        uvicorn.run(APP, host=host, port=port, workers=workers, **_uvicorn_options())
+        uvicorn.run(APP, host=host, port=port, workers=workers, **_UVICORN_OPTIONS)
         return
     # Fail here, with a clear message, if the port is taken (not in N workers).
     listening_socket(host, port).close()

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,6 +124,7 @@ LARGE_IMPORT_ROWS = 10_000  # after an import this large, give freed memory back
 
 async def _import(
     request: Request,
+    background: BackgroundTasks,
     session: AsyncSession,
     auth: AuthContext,
     settings: Settings,
@@ -138,7 +138,8 @@ async def _import(
         session, auth, client_id, source, kind, mode=mode, max_rows=settings.import_max_rows
     )
     if result.received >= LARGE_IMPORT_ROWS:
-        await asyncio.to_thread(release_memory)
+        # After the response, so after the commit: not while the import holds its locks.
+        background.add_task(release_memory)
     return result
 
 
@@ -204,12 +205,15 @@ async def create_post(
 async def import_posts(
     client_id: uuid.UUID,
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     auth: AnalystDep,
     settings: SettingsDep,
     mode: ModeQuery = service.ImportMode.atomic,
 ) -> ImportResult:
-    return await _import(request, session, auth, settings, client_id, service.POSTS, mode)
+    return await _import(
+        request, background, session, auth, settings, client_id, service.POSTS, mode
+    )
 
 
 @router.get("/posts/{post_id}", response_model=PostOut, summary="One post", responses=READ)
@@ -303,12 +307,15 @@ async def create_metric(
 async def import_metrics(
     client_id: uuid.UUID,
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     auth: AnalystDep,
     settings: SettingsDep,
     mode: ModeQuery = service.ImportMode.atomic,
 ) -> ImportResult:
-    return await _import(request, session, auth, settings, client_id, service.METRICS, mode)
+    return await _import(
+        request, background, session, auth, settings, client_id, service.METRICS, mode
+    )
 
 
 @router.get("/metrics/{metric_id}", response_model=MetricOut, summary="One metric", responses=READ)
