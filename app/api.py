@@ -1,4 +1,4 @@
-"""Mounts the routers under /api/v1."""
+"""The API's routers under /api/v1, in the order requests are matched against them."""
 
 from fastapi import APIRouter
 
@@ -11,14 +11,15 @@ from app.posts.router import router as posts_router
 from app.tenants.router import admin_router
 from app.tenants.router import router as tenant_router
 
-api_router = APIRouter(prefix="/api/v1")
-# FastAPI matches a request against the routes in order, one by one: the routers read
-# most often come first (the documentation's order is set by the tags, not by this).
-api_router.include_router(posts_router)
-api_router.include_router(clients_router)
-api_router.include_router(analyses_router)
-api_router.include_router(forecasting_router)
-api_router.include_router(clustering_router)
-api_router.include_router(auth_router)
-api_router.include_router(tenant_router)
-api_router.include_router(admin_router)
+# A request is matched against the routes one by one: the routers read most often come
+# first (the documentation's order is set by the tags, not by this).
+API_ROUTERS: tuple[APIRouter, ...] = (
+    posts_router,
+    clients_router,
+    analyses_router,
+    forecasting_router,
+    clustering_router,
+    auth_router,
+    tenant_router,
+    admin_router,
+)

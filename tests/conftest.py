@@ -11,7 +11,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -85,13 +87,21 @@ async def session(database: Database, app: object) -> AsyncIterator[AsyncSession
             autoflush=False,
             join_transaction_mode="create_savepoint",
         )
+        driver = (await conn.get_raw_connection()).driver_connection
+
+        @asynccontextmanager
+        async def read_connection() -> AsyncIterator[Any]:
+            yield driver  # the bare reads see the test's data too
+
         original = database.sessionmaker, database.read_sessionmaker
         database.sessionmaker = database.read_sessionmaker = maker
+        database.read_connection = read_connection  # type: ignore[method-assign]
         try:
             async with maker() as s:
                 yield s
         finally:
             database.sessionmaker, database.read_sessionmaker = original
+            del database.read_connection
             await outer.rollback()
 
 

@@ -29,9 +29,10 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
+from app.core.routing import API_PREFIX
 from app.core.session import SessionDep
 
-router = APIRouter(tags=["analyses"])
+router = APIRouter(prefix=API_PREFIX, tags=["analyses"])
 
 QUESTION_DOC = ", ".join(f"`{q.key}`/`{q.slug}`" for q in registry.QUESTIONS.values())
 RUN = problem_responses(401, 403, 404, 409, 422)

@@ -11,9 +11,10 @@ from app.auth import service
 from app.auth.schemas import LoginIn, MeOut, RefreshIn, RegisterIn, TokenPair
 from app.core.auth import AuthDep, client_ip
 from app.core.errors import UnprocessableEntity, problem_responses
+from app.core.routing import API_PREFIX
 from app.core.session import DatabaseDep, HasherDep, SessionDep, SettingsDep
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
 
 
 async def _info(request: Request) -> service.ClientInfo:

@@ -6,8 +6,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from app.clients.models import Client, SocialAccount
-from app.core.db import driver_connection
-from app.core.repository import TenantRepository
+from app.core.repository import TenantReader, TenantRepository
 
 CLIENT_OUT_COLUMNS = (
     Client.id,
@@ -30,13 +29,14 @@ _CLIENT_ROW_SQL = (
 )
 
 
-class ClientRepository(TenantRepository[Client]):
-    model = Client
-
+class ClientReader(TenantReader):
     async def fetch_row(self, client_id: uuid.UUID) -> Any | None:
         """Hot read path (GET one client): one prepared statement on asyncpg."""
-        driver = await driver_connection(self.session)
-        return await driver.fetchrow(_CLIENT_ROW_SQL, self.tenant_id, client_id)
+        return await self.conn.fetchrow(_CLIENT_ROW_SQL, self.tenant_id, client_id)
+
+
+class ClientRepository(TenantRepository[Client]):
+    model = Client
 
     async def exists(self, client_id: uuid.UUID) -> bool:
         query = self._scoped(Client.id).where(Client.id == client_id)

@@ -19,9 +19,10 @@ from app.core.enums import Platform
 from app.core.errors import problem_responses
 from app.core.fastjson import FastJSONResponse
 from app.core.pagination import Page, PageDep
-from app.core.session import SessionDep
+from app.core.routing import API_PREFIX
+from app.core.session import ReadConnectionDep, SessionDep
 
-router = APIRouter(prefix="/clients", tags=["clients"])
+router = APIRouter(prefix=f"{API_PREFIX}/clients", tags=["clients"])
 
 READ = problem_responses(401, 404, 422)
 WRITE = problem_responses(401, 403, 404, 409, 422)
@@ -72,8 +73,8 @@ async def create_client(data: ClientCreate, session: SessionDep, auth: AnalystDe
 
 
 @router.get("/{client_id}", response_model=ClientOut, summary="One client", responses=READ)
-async def get_client(client_id: uuid.UUID, session: SessionDep, auth: ReaderDep) -> ClientOut:
-    row = await service.get_client_row(session, auth, client_id)
+async def get_client(client_id: uuid.UUID, conn: ReadConnectionDep, auth: ReaderDep) -> ClientOut:
+    row = await service.get_client_row(conn, auth, client_id)
     return FastJSONResponse(dict(row))  # type: ignore[return-value]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ai.base import ClientProfile
 from app.clients.models import Client, SocialAccount
-from app.clients.repository import AccountRepository, ClientRepository
+from app.clients.repository import AccountRepository, ClientReader, ClientRepository
 from app.clients.schemas import AccountCreate, AccountUpdate, ClientCreate, ClientUpdate
 from app.core.auth import AuthContext
 from app.core.errors import NotFound
@@ -20,8 +20,9 @@ from app.tenants import audit
 CLIENT_NOT_FOUND = "Client not found"
 
 
-async def get_client_row(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> Any:
-    row = await ClientRepository(session, auth).fetch_row(client_id)
+async def get_client_row(conn: Any, auth: AuthContext, client_id: uuid.UUID) -> Any:
+    """One client as a row, on a bare connection (`ReadConnectionDep`)."""
+    row = await ClientReader(conn, auth).fetch_row(client_id)
     if row is None:
         raise NotFound(CLIENT_NOT_FOUND)
     return row

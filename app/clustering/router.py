@@ -16,9 +16,10 @@ from app.clustering.schemas import (
 from app.core.auth import DetachedAnalystDep, ReaderDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
+from app.core.routing import API_PREFIX
 from app.core.session import DatabaseDep, SessionDep
 
-router = APIRouter(prefix="/clients/{client_id}/post-clusters", tags=["clustering"])
+router = APIRouter(prefix=API_PREFIX + "/clients/{client_id}/post-clusters", tags=["clustering"])
 
 READ = problem_responses(401, 404, 422)
 TRAIN = problem_responses(401, 403, 404, 409, 422)

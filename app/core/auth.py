@@ -18,16 +18,12 @@ from typing import Annotated, Any
 from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings, get_settings
-from app.core.db import driver_connection
 from app.core.enums import ROLE_RANK, Role
 from app.core.errors import Forbidden, Unauthorized
 from app.core.security import constant_time_equals, decode_token, sha256_hex
-from app.core.session import SessionDep, get_database
-from app.tenants.models import ApiKey, Tenant
+from app.core.session import request_connection
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -68,15 +64,17 @@ def _context(request: Request, **kwargs: object) -> AuthContext:
 
 async def get_auth_context(
     request: Request,
-    session: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> AuthContext:
+    """Needs the database only to check a user not seen in the last
+    `AUTH_RECHECK_SECONDS`, or an API key; then it uses the request's connection
+    (`request_connection`), or a short one of its own if the handler holds none yet."""
     settings: Settings = request.app.state.settings
     if token:
-        return await _from_token(request, session, settings, token)
+        return await _from_token(request, settings, token)
     if api_key:
-        return await _from_api_key(request, session, api_key)
+        return await _from_api_key(request, api_key)
     raise Unauthorized("Missing bearer token or X-API-Key")
 
 
@@ -137,14 +135,13 @@ class _ActiveUsers:
 active_users = _ActiveUsers()
 
 
-async def _from_token(
-    request: Request, session: SessionDep, settings: Settings, token: str
-) -> AuthContext:
+async def _from_token(request: Request, settings: Settings, token: str) -> AuthContext:
     claims = decode_token(settings, token)
     key = (claims.sub, claims.tenant_id, claims.external)
     row = active_users.get(key, settings.auth_recheck_seconds)
     if row is None:
-        row = await _active_user_row(session, claims.sub, claims.tenant_id, claims.external)
+        async with request_connection(request) as conn:
+            row = await _active_user_row(conn, claims.sub, claims.tenant_id, claims.external)
         if row is None:
             raise Unauthorized("User is inactive or no longer exists")
         if settings.auth_recheck_seconds > 0:
@@ -159,70 +156,54 @@ async def _from_token(
     )
 
 
-async def _active_user_row(
-    session: AsyncSession, sub: str, tenant_id: str | None, external: bool
-) -> Any:
-    driver = await driver_connection(session)
+async def _active_user_row(conn: Any, sub: str, tenant_id: str | None, external: bool) -> Any:
     if external:
-        return await driver.fetchrow(_ACTIVE_EXTERNAL_USER_SQL, sub)
+        return await conn.fetchrow(_ACTIVE_EXTERNAL_USER_SQL, sub)
     try:
         user_uuid = uuid.UUID(sub)
         tenant_uuid = uuid.UUID(tenant_id or "")
     except ValueError:
         raise Unauthorized("Invalid token")
-    return await driver.fetchrow(_ACTIVE_USER_SQL, user_uuid, tenant_uuid)
+    return await conn.fetchrow(_ACTIVE_USER_SQL, user_uuid, tenant_uuid)
 
 
-async def _from_api_key(request: Request, session: SessionDep, raw: str) -> AuthContext:
+_API_KEY_SQL = (
+    "SELECT k.id, k.tenant_id, k.role, k.key_hash, k.revoked_at, k.expires_at, "
+    "k.last_used_at, t.is_active FROM api_key k JOIN tenant t ON t.id = k.tenant_id "
+    "WHERE k.prefix = $1"
+)
+_API_KEY_USED_SQL = "UPDATE api_key SET last_used_at = $2 WHERE id = $1"
+
+
+async def _from_api_key(request: Request, raw: str) -> AuthContext:
     # Format: pk_<prefix>_<secret>; the prefix finds the row, the hash proves the secret.
     parts = raw.split("_", 2)
     if len(parts) != 3 or f"{parts[0]}_" != API_KEY_PREFIX:
         raise Unauthorized("Invalid API key")
     prefix = parts[1]
-    row = (
-        await session.execute(
-            select(
-                ApiKey.id,
-                ApiKey.tenant_id,
-                ApiKey.role,
-                ApiKey.key_hash,
-                ApiKey.revoked_at,
-                ApiKey.expires_at,
-                ApiKey.last_used_at,
-                Tenant.is_active,
-            )
-            .join(Tenant, Tenant.id == ApiKey.tenant_id)
-            .where(ApiKey.prefix == prefix)
-        )
-    ).first()
-    now = datetime.now(UTC)
-    if row is None or not constant_time_equals(row.key_hash, sha256_hex(raw)):
-        raise Unauthorized("Invalid API key")
-    if (
-        row.revoked_at is not None
-        or not row.is_active
-        or (row.expires_at is not None and row.expires_at <= now)
-    ):
-        raise Unauthorized("API key revoked or expired")
-    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
-        await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
-    return _context(request, tenant_id=row.tenant_id, role=Role(row.role), api_key_id=row.id)
-
-
-async def get_auth_context_detached(
-    request: Request,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-    api_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> AuthContext:
-    """The same check in a short transaction of its own, for endpoints that run long
-    work (analyses): the request then holds no connection while it computes."""
-    db = get_database(request)
-    async with db.session() as session, session.begin():
-        return await get_auth_context(request, session, token, api_key)
+    async with request_connection(request) as conn:
+        row = await conn.fetchrow(_API_KEY_SQL, prefix)
+        now = datetime.now(UTC)
+        if row is None or not constant_time_equals(row["key_hash"], sha256_hex(raw)):
+            raise Unauthorized("Invalid API key")
+        if (
+            row["revoked_at"] is not None
+            or not row["is_active"]
+            or (row["expires_at"] is not None and row["expires_at"] <= now)
+        ):
+            raise Unauthorized("API key revoked or expired")
+        if row["last_used_at"] is None or now - row["last_used_at"] > _LAST_USED_GRANULARITY:
+            await conn.execute(_API_KEY_USED_SQL, row["id"], now)
+    return _context(
+        request, tenant_id=row["tenant_id"], role=Role(row["role"]), api_key_id=row["id"]
+    )
 
 
 AuthDep = Annotated[AuthContext, Depends(get_auth_context)]
-DetachedAuthDep = Annotated[AuthContext, Depends(get_auth_context_detached)]
+# For endpoints that run long work (analyses) and take no session: authentication holds a
+# connection only while it checks, so the request holds none while it computes. (Any
+# AuthDep behaves so now; the name says what those endpoints rely on.)
+DetachedAuthDep = AuthDep
 
 
 def require_role(minimum: Role) -> object:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.util import greenlet_spawn
 
 from app.core.config import Settings
 
@@ -136,6 +137,18 @@ class Database:
         """A session for work outside a request; the caller manages the transaction."""
         async with self.semaphore, self.sessionmaker() as session:
             yield session
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[Any]:
+        """A connection of the pool as asyncpg's own, under one of the permits, for reads
+        that need no ORM session: no transaction, each statement commits on its own."""
+        async with self.semaphore:
+            pooled = await self.engine.raw_connection()
+            try:
+                yield pooled.driver_connection
+            finally:
+                # Returned inside a greenlet: the pool's reset may have to await the driver.
+                await greenlet_spawn(pooled.close)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -4,6 +4,10 @@ Every tenant-owned repository subclasses `TenantRepository`: it is built with th
 caller's `AuthContext` and starts every query from `_scoped()`, which adds the tenant
 filter. There is no other way to read tenant data, so another tenant's id simply
 finds nothing (404), never a 403 and never its data.
+
+The two hottest reads (one client, a page of posts) skip the ORM session: they subclass
+`TenantReader`, built the same way from the `AuthContext`, on a bare asyncpg connection;
+their SQL takes the tenant as `$1` and tests it first.
 """
 
 from __future__ import annotations
@@ -18,6 +22,14 @@ from app.core.auth import AuthContext
 from app.core.db import Base
 
 M = TypeVar("M", bound=Base)
+
+
+class TenantReader:
+    """Tenant-scoped reads on an asyncpg connection (`ReadConnectionDep`), no ORM."""
+
+    def __init__(self, conn: Any, auth: AuthContext) -> None:
+        self.conn = conn
+        self.tenant_id = auth.tenant_id
 
 
 class TenantRepository(Generic[M]):

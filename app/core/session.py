@@ -1,20 +1,30 @@
-"""One transaction per request: commit after the handler, roll back on error.
+"""A request's database: an ORM session, or a bare connection for the hottest reads.
 
-Safe methods (GET, HEAD) read in autocommit mode instead, without BEGIN/COMMIT.
+`SessionDep`: one transaction per request, committed after the handler, rolled back on
+error. Safe methods (GET, HEAD) read in autocommit mode instead, without BEGIN/COMMIT.
 The dependency is declared with `scope="function"` so the commit happens before the
 response is sent: a failed commit becomes an error response, never a 200.
+
+`ReadConnectionDep`: a pooled asyncpg connection in autocommit, for the read-only
+endpoints called most (one client, the posts list). Setting up and closing an ORM session
+cost more than their whole query.
+
+Both take one of the database's permits (`Database.semaphore`) and note what they hold in
+the request's state, so authentication, which may run before or after them, uses the same
+connection instead of a second one (`request_connection`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, driver_connection
 from app.core.security import PasswordHasher
 
 
@@ -30,12 +40,44 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db = get_database(request)
     maker = db.read_sessionmaker if request.method in SAFE_METHODS else db.sessionmaker
     async with db.semaphore, maker() as session:
+        request.state.db_held = session
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+        finally:
+            request.state.db_held = None
+
+
+async def get_read_connection(request: Request) -> AsyncIterator[Any]:
+    """An asyncpg connection for a read-only handler: each statement commits on its own
+    (as with a safe method's session), and no ORM session is built."""
+    async with get_database(request).read_connection() as conn:
+        request.state.db_held = conn
+        try:
+            yield conn
+        finally:
+            request.state.db_held = None
+
+
+@asynccontextmanager
+async def request_connection(request: Request) -> AsyncIterator[Any]:
+    """asyncpg for a dependency that runs beside the handler's (authentication): the
+    connection the request already holds, or else a short one of its own.
+
+    Never a second permit while the request holds one: with every permit held by requests
+    waiting for a second, they would wait on each other for ever.
+    """
+    held = getattr(request.state, "db_held", None)
+    if isinstance(held, AsyncSession):
+        yield await driver_connection(held)
+    elif held is not None:
+        yield held
+    else:
+        async with get_database(request).read_connection() as conn:
+            yield conn
 
 
 async def _database(request: Request) -> Database:
@@ -55,6 +97,7 @@ async def get_hasher(request: Request) -> PasswordHasher:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadConnectionDep = Annotated[Any, Depends(get_read_connection, scope="function")]
 DatabaseDep = Annotated[Database, Depends(_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, status
 from app.core.auth import DetachedAnalystDep, ReaderDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
+from app.core.routing import API_PREFIX
 from app.core.session import DatabaseDep, SessionDep
 from app.forecasting import service
 from app.forecasting.models import FollowerForecast
@@ -19,7 +20,8 @@ from app.forecasting.schemas import (
 )
 
 router = APIRouter(
-    prefix="/clients/{client_id}/accounts/{account_id}/forecasts", tags=["forecasting"]
+    prefix=API_PREFIX + "/clients/{client_id}/accounts/{account_id}/forecasts",
+    tags=["forecasting"],
 )
 
 READ = problem_responses(401, 404, 422)

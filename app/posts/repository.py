@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, Table, Uuid, literal_column
 
 from app.core.db import driver_connection
-from app.core.repository import TenantRepository
+from app.core.repository import TenantReader, TenantRepository
 from app.posts.models import AccountMetric, Post
 
 POST_COLUMNS = tuple(c for c in Post.__table__.c if c.name not in ("tenant_id",))
@@ -74,9 +74,7 @@ _POST_ORDER = {
 }
 
 
-class PostRepository(TenantRepository[Post]):
-    model = Post
-
+class PostReader(TenantReader):
     async def page_rows(
         self,
         client_id: uuid.UUID,
@@ -99,8 +97,7 @@ class PostRepository(TenantRepository[Post]):
     ) -> tuple[list[dict[str, Any]], int] | None:
         """The posts list, the API's hottest read: (the page as dicts, the total) from one
         prepared statement on asyncpg, no ORM row processing. None when the client is not
-        the tenant's. The tenant condition is always the first one (this class is the
-        tenant scope).
+        the tenant's. The tenant condition is always the first one.
         """
         where = ["p.tenant_id = $1", "p.client_id = $2"]
         args: list[Any] = [self.tenant_id, client_id]
@@ -142,17 +139,20 @@ class PostRepository(TenantRepository[Post]):
             "EXISTS (SELECT 1 FROM client WHERE tenant_id = $1 AND id = $2) AS _found, "
             f"(SELECT count(*) FROM post p WHERE {condition}) AS _total"
         )
-        driver = await driver_connection(self.session)
-        rows = await driver.fetch(
+        rows = await self.conn.fetch(
             f"SELECT {_POST_SELECT}, {head} FROM post p WHERE {condition} "
             f"ORDER BY {_POST_ORDER[sort]} LIMIT {int(limit)} OFFSET {int(offset)}",
             *args,
         )
         if not rows:  # an empty page carries no head: ask for it alone
-            found = await driver.fetchrow(f"SELECT {head}", *args)
+            found = await self.conn.fetchrow(f"SELECT {head}", *args)
             return None if not found["_found"] else ([], int(found["_total"]))
         keys = list(rows[0].keys())[:-2]  # zip stops there: _found and _total stay out
         return [dict(zip(keys, r)) for r in rows], int(rows[0]["_total"])  # noqa: B905
+
+
+class PostRepository(TenantRepository[Post]):
+    model = Post
 
     async def get_for_client(self, client_id: uuid.UUID, post_id: uuid.UUID) -> Post | None:
         query = self._scoped().where(Post.id == post_id, Post.client_id == client_id)

@@ -17,7 +17,8 @@ from app.core.errors import problem_responses
 from app.core.fastjson import FastJSONResponse
 from app.core.memory import release_memory
 from app.core.pagination import Page, PageDep
-from app.core.session import SessionDep, SettingsDep
+from app.core.routing import API_PREFIX
+from app.core.session import ReadConnectionDep, SessionDep, SettingsDep
 from app.posts import service
 from app.posts.schemas import (
     ImportResult,
@@ -29,7 +30,7 @@ from app.posts.schemas import (
     PostUpdate,
 )
 
-router = APIRouter(prefix="/clients/{client_id}", tags=["posts and metrics"])
+router = APIRouter(prefix=API_PREFIX + "/clients/{client_id}", tags=["posts and metrics"])
 
 READ = problem_responses(401, 404, 422)
 WRITE = problem_responses(401, 403, 404, 409, 422)
@@ -152,13 +153,13 @@ async def _import(
 )
 async def list_posts(
     client_id: uuid.UUID,
-    session: SessionDep,
+    conn: ReadConnectionDep,
     auth: ReaderDep,
     page: PageDep,
     filters: PostFiltersDep,
 ) -> Page[PostOut]:
     items, total = await service.list_post_rows(
-        session,
+        conn,
         auth,
         client_id,
         limit=page.limit,

@@ -22,7 +22,7 @@ from app.core.bulk import MalformedDocument, RowSource
 from app.core.errors import AppError, NotFound, PayloadTooLarge, UnprocessableEntity
 from app.core.repository import flush_or_conflict
 from app.posts.models import AccountMetric, Post
-from app.posts.repository import BulkWriter, MetricRepository, PostRepository
+from app.posts.repository import BulkWriter, MetricRepository, PostReader, PostRepository
 from app.posts.schemas import (
     ImportResult,
     MetricCreate,
@@ -68,11 +68,11 @@ async def _account_platform(
 
 
 async def list_post_rows(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
+    conn: Any, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[dict[str, Any]], int]:
-    """The list endpoint's fast path: (the page as dicts, the total); see
-    PostRepository.page_rows."""
-    page = await PostRepository(session, auth).page_rows(client_id, **filters)
+    """The list endpoint's fast path, on a bare connection (`ReadConnectionDep`): (the page
+    as dicts, the total); see PostReader.page_rows."""
+    page = await PostReader(conn, auth).page_rows(client_id, **filters)
     if page is None:
         raise NotFound(clients_service.CLIENT_NOT_FOUND)
     return page

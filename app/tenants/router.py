@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.core.auth import AdminDep, ReaderDep, SuperuserDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
+from app.core.routing import API_PREFIX
 from app.core.session import HasherDep, SessionDep, SettingsDep
 from app.tenants import service
 from app.tenants.schemas import (
@@ -26,8 +27,8 @@ from app.tenants.schemas import (
     UserUpdate,
 )
 
-router = APIRouter(prefix="/tenant", tags=["tenant"])
-admin_router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix=f"{API_PREFIX}/tenant", tags=["tenant"])
+admin_router = APIRouter(prefix=f"{API_PREFIX}/admin", tags=["admin"])
 
 READ = problem_responses(401, 404, 422)
 WRITE = problem_responses(401, 403, 404, 409, 422)

@@ -1,0 +1,105 @@
+"""The bare read path (`ReadConnectionDep`) as served, not through the test transaction:
+a database of its own with committed data and a pool of ONE connection.
+
+With one permit, a request whose authentication took a second connection beside the
+handler's would wait on itself for ever; these requests must all answer, in any order of
+dependencies (bare read + token, bare read + API key, session + API key, and a token
+whose user is not cached, so authentication must query).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app.core.auth import active_users
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.migrations import upgrade
+from app.main import create_app
+from tests.test_migrations import _admin, _with_database
+
+
+@pytest.fixture(scope="module")
+async def one_connection(postgres_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
+    name = f"reads_{uuid.uuid4().hex[:8]}"
+    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    url = _with_database(postgres_url, name)
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings(
+        environment="test", seed_demo=False, run_worker_in_process=False, _env_file=None
+    )  # type: ignore[call-arg]
+    db = Database(url, pool_size=1, timeout=5)
+    app = create_app(settings, db=db)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client, db
+    await db.dispose()
+    await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _answer(request: Any) -> httpx.Response:
+    # A request that deadlocked on the single permit would hang: fail it instead.
+    return await asyncio.wait_for(request, timeout=10)
+
+
+async def test_bare_reads_and_authentication_share_one_connection(
+    one_connection: tuple[httpx.AsyncClient, Database],
+) -> None:
+    client, db = one_connection
+    register = {
+        "tenant_name": "Reads",
+        "email": "reads@example.com",
+        "password": "reads-password",
+        "full_name": "R",
+    }
+    token = (await _answer(client.post("/api/v1/auth/register", json=register))).json()[
+        "access_token"
+    ]
+    bearer = {"Authorization": f"Bearer {token}"}
+    created = await _answer(client.post("/api/v1/clients", json={"name": "Acme"}, headers=bearer))
+    assert created.status_code == 201
+    client_id = created.json()["id"]
+    key = await _answer(
+        client.post(
+            "/api/v1/tenant/api-keys", json={"name": "k", "role": "analyst"}, headers=bearer
+        )
+    )
+    assert key.status_code == 201
+    api_key = {"X-API-Key": key.json()["secret"]}
+
+    one = f"/api/v1/clients/{client_id}"
+    posts = f"{one}/posts?limit=5"
+    for headers in (bearer, api_key):
+        active_users.clear()  # the token's user must be read again, on the held connection
+        r = await _answer(client.get(one, headers=headers))
+        assert r.status_code == 200, r.text
+        assert r.json()["name"] == "Acme"
+        r = await _answer(client.get(posts, headers=headers))
+        assert r.status_code == 200, r.text
+        assert r.json() == {"items": [], "total": 0, "limit": 5, "offset": 0}
+    # A write (ORM session) authenticated by an API key: the key is checked, and its
+    # last use recorded, on the session's connection.
+    r = await _answer(client.post("/api/v1/clients", json={"name": "Beta"}, headers=api_key))
+    assert r.status_code == 201, r.text
+
+    # Another tenant's client through the bare path: 404, nothing of it.
+    other = {**register, "email": "other@example.com", "tenant_name": "Other"}
+    other_token = (await _answer(client.post("/api/v1/auth/register", json=other))).json()[
+        "access_token"
+    ]
+    r = await _answer(client.get(one, headers={"Authorization": f"Bearer {other_token}"}))
+    assert r.status_code == 404
+    assert "Acme" not in r.text
+
+    # Ten concurrent bare reads on one connection queue for it and all answer.
+    answers = await _answer(asyncio.gather(*(client.get(one, headers=bearer) for _ in range(10))))
+    assert [a.status_code for a in answers] == [200] * 10
+    # Every connection went back to the pool.
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
