@@ -156,7 +156,6 @@ class Server:
             **os.environ,
             "DATABASE_URL": db_url,
             "LOG_LEVEL": "WARNING",
-            "DB_POOL_SIZE": "10",
             "SEED_DEMO": "false",
             # Measured as deployed with docker-compose: job workers in their own process.
             "RUN_WORKER_IN_PROCESS": "false",
