@@ -16,7 +16,7 @@ from app.core.enums import Platform
 from app.core.errors import problem_responses
 from app.core.fastjson import FastJSONResponse
 from app.core.memory import release_memory
-from app.core.pagination import Page, PageDep
+from app.core.pagination import MAX_LIMIT, Page, PageDep
 from app.core.routing import API_PREFIX
 from app.core.session import ReadConnectionDep, SessionDep, SettingsDep
 from app.posts import service
@@ -76,6 +76,13 @@ class PostFilters(BaseModel):
     sort: PostSort = "-published_at"
 
 
+class PostListQuery(PostFilters):
+    """The posts list's whole query string: its filters and its page."""
+
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="Items per page")
+    offset: int = Field(default=0, ge=0, le=10_000_000, description="Items to skip")
+
+
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """OpenAPI query parameters of a model's fields (what FastAPI writes for them)."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -91,8 +98,8 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return out
 
 
-async def post_filters(request: Request) -> PostFilters:
-    """The list's filters from the query string, validated in one call.
+async def post_list_query(request: Request) -> PostListQuery:
+    """The list's filters and page from the query string, validated in one call.
 
     The posts list is the hottest read: FastAPI's per-parameter handling cost more than
     the model's validation, so the model reads the query string itself; the OpenAPI
@@ -101,15 +108,15 @@ async def post_filters(request: Request) -> PostFilters:
     """
     params = request.query_params
     try:
-        return PostFilters.model_validate({k: params[k] for k in _FILTER_NAMES if k in params})
+        return PostListQuery.model_validate({k: params[k] for k in _QUERY_NAMES if k in params})
     except ValidationError as exc:
         raise RequestValidationError(
             [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
         ) from None
 
 
-_FILTER_NAMES = tuple(PostFilters.model_fields)
-PostFiltersDep = Annotated[PostFilters, Depends(post_filters)]
+_QUERY_NAMES = tuple(PostListQuery.model_fields)
+PostListQueryDep = Annotated[PostListQuery, Depends(post_list_query)]
 
 ModeQuery = Annotated[
     service.ImportMode,
@@ -149,21 +156,24 @@ async def _import(
     response_model=Page[PostOut],
     summary="List a client's posts",
     responses=READ,
-    openapi_extra={"parameters": _query_parameters(PostFilters)},
+    openapi_extra={
+        "parameters": sorted(  # the page first, as on every other list
+            _query_parameters(PostListQuery), key=lambda p: p["name"] not in ("limit", "offset")
+        )
+    },
 )
 async def list_posts(
     client_id: uuid.UUID,
     conn: ReadConnectionDep,
     auth: ReaderDep,
-    page: PageDep,
-    filters: PostFiltersDep,
+    filters: PostListQueryDep,
 ) -> Page[PostOut]:
     items, total = await service.list_post_rows(
         conn,
         auth,
         client_id,
-        limit=page.limit,
-        offset=page.offset,
+        limit=filters.limit,
+        offset=filters.offset,
         account_id=filters.account_id,
         platform=filters.platform.value if filters.platform else None,
         since=filters.since,
@@ -179,7 +189,7 @@ async def list_posts(
         sort=filters.sort,
     )
     return FastJSONResponse(  # type: ignore[return-value]
-        {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+        {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
     )
 
 
