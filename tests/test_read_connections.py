@@ -1,10 +1,10 @@
-"""The bare read path (`ReadConnectionDep`) as served, not through the test transaction:
-a database of its own with committed data and a pool of ONE connection.
+"""The bare read path (`Database.read_connection`) as served, not through the test
+transaction: a database of its own with committed data and a pool of ONE connection.
 
-With one permit, a request whose authentication took a second connection beside the
-handler's would wait on itself for ever; these requests must all answer, in any order of
-dependencies (bare read + token, bare read + API key, session + API key, and a token
-whose user is not cached, so authentication must query).
+With one permit, a request whose authentication took a second connection beside the one
+its handler holds would wait on itself for ever; these requests must all answer (bare
+read + token, bare read + API key, session + API key, session + token; the token's user
+is not cached, so authentication must query).
 """
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ async def test_bare_reads_and_authentication_share_one_connection(
         r = await _answer(client.get(posts, headers=headers))
         assert r.status_code == 200, r.text
         assert r.json() == {"items": [], "total": 0, "limit": 5, "offset": 0}
+    # A session held first (GET /auth/me), then a user not cached: checked on the
+    # session's connection.
+    active_users.clear()
+    r = await _answer(client.get("/api/v1/auth/me", headers=bearer))
+    assert r.status_code == 200, r.text
     # A write (ORM session) authenticated by an API key: the key is checked, and its
     # last use recorded, on the session's connection.
     r = await _answer(client.post("/api/v1/clients", json={"name": "Beta"}, headers=api_key))

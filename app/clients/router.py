@@ -20,7 +20,7 @@ from app.core.errors import problem_responses
 from app.core.fastjson import FastJSONResponse
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
-from app.core.session import ReadConnectionDep, SessionDep
+from app.core.session import DatabaseDep, SessionDep
 
 router = APIRouter(prefix=f"{API_PREFIX}/clients", tags=["clients"])
 
@@ -73,8 +73,9 @@ async def create_client(data: ClientCreate, session: SessionDep, auth: AnalystDe
 
 
 @router.get("/{client_id}", response_model=ClientOut, summary="One client", responses=READ)
-async def get_client(client_id: uuid.UUID, conn: ReadConnectionDep, auth: ReaderDep) -> ClientOut:
-    row = await service.get_client_row(conn, auth, client_id)
+async def get_client(client_id: uuid.UUID, db: DatabaseDep, auth: ReaderDep) -> ClientOut:
+    async with db.read_connection() as conn:
+        row = await service.get_client_row(conn, auth, client_id)
     return FastJSONResponse(dict(row))  # type: ignore[return-value]
 
 

@@ -21,7 +21,7 @@ CLIENT_NOT_FOUND = "Client not found"
 
 
 async def get_client_row(conn: Any, auth: AuthContext, client_id: uuid.UUID) -> Any:
-    """One client as a row, on a bare connection (`ReadConnectionDep`)."""
+    """One client as a row, on a bare connection (`Database.read_connection`)."""
     row = await ClientReader(conn, auth).fetch_row(client_id)
     if row is None:
         raise NotFound(CLIENT_NOT_FOUND)

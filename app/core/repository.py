@@ -25,7 +25,7 @@ M = TypeVar("M", bound=Base)
 
 
 class TenantReader:
-    """Tenant-scoped reads on an asyncpg connection (`ReadConnectionDep`), no ORM."""
+    """Tenant-scoped reads on an asyncpg connection (`Database.read_connection`), no ORM."""
 
     def __init__(self, conn: Any, auth: AuthContext) -> None:
         self.conn = conn

@@ -5,13 +5,14 @@ error. Safe methods (GET, HEAD) read in autocommit mode instead, without BEGIN/C
 The dependency is declared with `scope="function"` so the commit happens before the
 response is sent: a failed commit becomes an error response, never a 200.
 
-`ReadConnectionDep`: a pooled asyncpg connection in autocommit, for the read-only
-endpoints called most (one client, the posts list). Setting up and closing an ORM session
-cost more than their whole query.
+The read-only endpoints called most (one client, the posts list) take no session: their
+handler reads inside `Database.read_connection()`, a pooled asyncpg connection in
+autocommit. An ORM session's setup and teardown, and even a generator dependency's, cost
+more than their whole query.
 
-Both take one of the database's permits (`Database.semaphore`) and note what they hold in
-the request's state, so authentication, which may run before or after them, uses the same
-connection instead of a second one (`request_connection`).
+A session holds one of the database's permits (`Database.semaphore`) for the request and
+is noted in the request's state, so authentication, which may run before or after it,
+uses that connection instead of a second one (`request_connection`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db = get_database(request)
     maker = db.read_sessionmaker if request.method in SAFE_METHODS else db.sessionmaker
     async with db.semaphore, maker() as session:
-        request.state.db_held = session
+        request.state.db_session = session
         try:
             yield session
             await session.commit()
@@ -48,33 +49,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         finally:
-            request.state.db_held = None
-
-
-async def get_read_connection(request: Request) -> AsyncIterator[Any]:
-    """An asyncpg connection for a read-only handler: each statement commits on its own
-    (as with a safe method's session), and no ORM session is built."""
-    async with get_database(request).read_connection() as conn:
-        request.state.db_held = conn
-        try:
-            yield conn
-        finally:
-            request.state.db_held = None
+            request.state.db_session = None
 
 
 @asynccontextmanager
 async def request_connection(request: Request) -> AsyncIterator[Any]:
     """asyncpg for a dependency that runs beside the handler's (authentication): the
-    connection the request already holds, or else a short one of its own.
+    connection of the request's session if it has one, or else a short one of its own
+    (returned before the handler takes any).
 
     Never a second permit while the request holds one: with every permit held by requests
     waiting for a second, they would wait on each other for ever.
     """
-    held = getattr(request.state, "db_held", None)
-    if isinstance(held, AsyncSession):
-        yield await driver_connection(held)
-    elif held is not None:
-        yield held
+    session = getattr(request.state, "db_session", None)
+    if session is not None:
+        yield await driver_connection(session)
     else:
         async with get_database(request).read_connection() as conn:
             yield conn
@@ -97,7 +86,6 @@ async def get_hasher(request: Request) -> PasswordHasher:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-ReadConnectionDep = Annotated[Any, Depends(get_read_connection, scope="function")]
 DatabaseDep = Annotated[Database, Depends(_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]

@@ -18,7 +18,7 @@ from app.core.fastjson import FastJSONResponse
 from app.core.memory import release_memory
 from app.core.pagination import MAX_LIMIT, Page, PageDep
 from app.core.routing import API_PREFIX
-from app.core.session import ReadConnectionDep, SessionDep, SettingsDep
+from app.core.session import DatabaseDep, SessionDep, SettingsDep
 from app.posts import service
 from app.posts.schemas import (
     ImportResult,
@@ -164,30 +164,31 @@ async def _import(
 )
 async def list_posts(
     client_id: uuid.UUID,
-    conn: ReadConnectionDep,
+    db: DatabaseDep,
     auth: ReaderDep,
     filters: PostListQueryDep,
 ) -> Page[PostOut]:
-    items, total = await service.list_post_rows(
-        conn,
-        auth,
-        client_id,
-        limit=filters.limit,
-        offset=filters.offset,
-        account_id=filters.account_id,
-        platform=filters.platform.value if filters.platform else None,
-        since=filters.since,
-        until=filters.until,
-        q=filters.q,
-        is_own=filters.is_own,
-        language=filters.language,
-        hashtag=filters.hashtag,
-        sentiment=filters.sentiment,
-        emotion=filters.emotion,
-        topic=filters.topic,
-        frame=filters.frame,
-        sort=filters.sort,
-    )
+    async with db.read_connection() as conn:
+        items, total = await service.list_post_rows(
+            conn,
+            auth,
+            client_id,
+            limit=filters.limit,
+            offset=filters.offset,
+            account_id=filters.account_id,
+            platform=filters.platform.value if filters.platform else None,
+            since=filters.since,
+            until=filters.until,
+            q=filters.q,
+            is_own=filters.is_own,
+            language=filters.language,
+            hashtag=filters.hashtag,
+            sentiment=filters.sentiment,
+            emotion=filters.emotion,
+            topic=filters.topic,
+            frame=filters.frame,
+            sort=filters.sort,
+        )
     return FastJSONResponse(  # type: ignore[return-value]
         {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
     )

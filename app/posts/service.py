@@ -70,7 +70,7 @@ async def _account_platform(
 async def list_post_rows(
     conn: Any, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[dict[str, Any]], int]:
-    """The list endpoint's fast path, on a bare connection (`ReadConnectionDep`): (the page
+    """The list endpoint's fast path, on a bare connection (`Database.read_connection`): (the page
     as dicts, the total); see PostReader.page_rows."""
     page = await PostReader(conn, auth).page_rows(client_id, **filters)
     if page is None:
