@@ -21,44 +21,39 @@ import pytest
 from app.analyses.results import RESULT_MODELS
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade
 from app.demo.generator import DEMO_CLIENTS, generate_posts
 from app.jobs import run_worker
 from app.main import create_app
 from tests.ai.fake_openai import BASE_URL, FakeOpenAI, FakeRequest, question_of
-from tests.test_migrations import _admin, _with_database
+from tests.test_migrations import migrated_database
 
 
 @pytest.fixture(scope="module")
 async def jobs_env(postgres_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, str]]:
-    name = f"jobs_{uuid.uuid4().hex[:8]}"
-    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
-    url = _with_database(postgres_url, name)
-    await asyncio.to_thread(upgrade, url)
-    settings = Settings(
-        environment="test", seed_demo=False, run_worker_in_process=False, _env_file=None
-    )  # type: ignore[call-arg]
-    db = Database(url, pool_size=10)
-    app = create_app(settings, db=db)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            token = (
-                await client.post(
-                    "/api/v1/auth/register",
-                    json={
-                        "tenant_name": "Jobs",
-                        "email": "jobs@example.com",
-                        "password": "jobs-password",
-                        "full_name": "J",
-                    },
-                )
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            client.headers.update(headers)
-            yield app, client, url
-    await db.dispose()
-    await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with migrated_database(postgres_url, "jobs") as url:
+        settings = Settings(
+            environment="test", seed_demo=False, run_worker_in_process=False, _env_file=None
+        )  # type: ignore[call-arg]
+        db = Database(url, pool_size=10)
+        app = create_app(settings, db=db)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                token = (
+                    await client.post(
+                        "/api/v1/auth/register",
+                        json={
+                            "tenant_name": "Jobs",
+                            "email": "jobs@example.com",
+                            "password": "jobs-password",
+                            "full_name": "J",
+                        },
+                    )
+                ).json()["access_token"]
+                headers = {"Authorization": f"Bearer {token}"}
+                client.headers.update(headers)
+                yield app, client, url
+        await db.dispose()
 
 
 async def _client_with_posts(client: httpx.AsyncClient, n: int = 300) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -32,6 +34,20 @@ async def _admin(url: str, sql: str) -> None:
     async with engine.connect() as conn:
         await conn.execute(text(sql))
     await engine.dispose()
+
+
+@asynccontextmanager
+async def migrated_database(postgres_url: str, prefix: str) -> AsyncIterator[str]:
+    """A database of its own, migrated to the head, dropped afterwards: for tests whose
+    data must be committed (workers and pools that do not share the test's transaction)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    try:
+        url = _with_database(postgres_url, name)
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _tables(url: str) -> set[str]:

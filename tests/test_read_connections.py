@@ -10,7 +10,6 @@ is not cached, so authentication must query).
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,28 +19,23 @@ import pytest
 from app.core.auth import active_users
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade
 from app.main import create_app
-from tests.test_migrations import _admin, _with_database
+from tests.test_migrations import migrated_database
 
 
 @pytest.fixture(scope="module")
 async def one_connection(postgres_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
-    name = f"reads_{uuid.uuid4().hex[:8]}"
-    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
-    url = _with_database(postgres_url, name)
-    await asyncio.to_thread(upgrade, url)
     settings = Settings(
         environment="test", seed_demo=False, run_worker_in_process=False, _env_file=None
     )  # type: ignore[call-arg]
-    db = Database(url, pool_size=1, timeout=5)
-    app = create_app(settings, db=db)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client, db
-    await db.dispose()
-    await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with migrated_database(postgres_url, "reads") as url:
+        db = Database(url, pool_size=1, timeout=5)
+        app = create_app(settings, db=db)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                yield client, db
+        await db.dispose()
 
 
 async def _answer(request: Any) -> httpx.Response:
