@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from app.analyses.tasks import WorkerContext, set_worker_context
 from app.api import API_ROUTERS
+from app.core.auth import document_security
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.embedded import start_embedded, to_async_url
@@ -125,6 +126,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(RejectNulQueryMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     mount_flat(app, *API_ROUTERS)
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_security(generate_openapi(), app.routes)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/health", tags=["health"], summary="Liveness: the process answers")
     async def health() -> dict[str, str]:

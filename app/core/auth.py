@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from starlette.routing import BaseRoute
 
 from app.core.config import Settings, get_settings
 from app.core.enums import ROLE_RANK, Role
@@ -62,14 +66,17 @@ def _context(request: Request, **kwargs: object) -> AuthContext:
     )
 
 
-async def get_auth_context(
-    request: Request,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-    api_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> AuthContext:
+async def get_auth_context(request: Request) -> AuthContext:
     """Needs the database only to check a user not seen in the last
     `AUTH_RECHECK_SECONDS`, or an API key; then it uses the request's connection
-    (`request_connection`), or a short one of its own if the handler holds none yet."""
+    (`request_connection`), or a short one of its own if the handler holds none yet.
+
+    The two credentials are read by their FastAPI security schemes called here, not
+    declared as dependencies of their own: FastAPI solves every dependency again on every
+    request. `document_security` puts the schemes in the OpenAPI document instead.
+    """
+    token = await oauth2_scheme(request)
+    api_key = await api_key_scheme(request)
     settings: Settings = request.app.state.settings
     if token:
         return await _from_token(request, settings, token)
@@ -196,6 +203,28 @@ async def _from_api_key(request: Request, raw: str) -> AuthContext:
             await conn.execute(_API_KEY_USED_SQL, row["id"], now)
     return _context(
         request, tenant_id=row["tenant_id"], role=Role(row["role"]), api_key_id=row["id"]
+    )
+
+
+def document_security(schema: dict[str, Any], routes: Sequence[BaseRoute]) -> None:
+    """Mark every operation that authenticates with the two schemes (either one will
+    do), as FastAPI would for scheme dependencies, so Swagger's Authorize sends them."""
+    schemes = (oauth2_scheme, api_key_scheme)
+    components = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    for scheme in schemes:
+        components[scheme.scheme_name] = scheme.model.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+    requirement: list[dict[str, list[str]]] = [{scheme.scheme_name: []} for scheme in schemes]
+    for route in routes:
+        if isinstance(route, APIRoute) and _authenticates(route.dependant):
+            for method in route.methods or ():
+                schema["paths"][route.path_format][method.lower()]["security"] = requirement
+
+
+def _authenticates(dependant: Dependant) -> bool:
+    return dependant.call is get_auth_context or any(
+        _authenticates(sub) for sub in dependant.dependencies
     )
 
 

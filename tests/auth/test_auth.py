@@ -366,3 +366,39 @@ def test_access_token_has_required_claims(settings: Settings) -> None:
     claims = jwt.get_unverified_claims(token)
     assert {"sub", "tid", "iss", "aud", "iat", "exp", "jti", "typ"} <= set(claims)
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
+
+
+PUBLIC_OPERATIONS = {
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/token"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/health"),
+    ("get", "/ready"),
+}
+
+
+async def test_openapi_declares_both_credentials_on_every_authenticated_operation(
+    client: httpx.AsyncClient,
+) -> None:
+    # The schemes are read inside get_auth_context, not declared as dependencies, so
+    # the document gets them from document_security: Swagger's Authorize depends on it.
+    schema = (await client.get("/openapi.json")).json()
+    assert schema["components"]["securitySchemes"] == {
+        "OAuth2PasswordBearer": {
+            "type": "oauth2",
+            "flows": {"password": {"scopes": {}, "tokenUrl": "/api/v1/auth/token"}},
+        },
+        "APIKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    }
+    either = [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]
+    operations = {
+        (method, path): op for path, ops in schema["paths"].items() for method, op in ops.items()
+    }
+    assert {key for key, op in operations.items() if "security" not in op} == PUBLIC_OPERATIONS
+    assert all(op["security"] == either for op in operations.values() if "security" in op)
+    # And what the document promises holds: without credentials, a 401.
+    for method, path in operations:
+        if (method, path) not in PUBLIC_OPERATIONS and method == "get" and "{" not in path:
+            assert_problem(await client.get(path), 401)
