@@ -24,7 +24,7 @@ from app.analyses.schemas import (
     TextAnalyzeResponse,
 )
 from app.core import idempotency
-from app.core.auth import DetachedAnalystDep, DetachedReaderDep, ReaderDep
+from app.core.auth import AnalystDep, ReaderDep
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import problem_responses
@@ -81,7 +81,7 @@ async def run_question(
     request: Request,
     client_id: uuid.UUID,
     question: Annotated[str, Path(description="q1..q10 or a slug", examples=["q7"])],
-    auth: DetachedAnalystDep,
+    auth: AnalystDep,
     idempotency_key: idempotency.IdempotencyKey = None,
     body: Annotated[RunRequest | None, Body()] = None,
 ) -> Any:
@@ -108,7 +108,7 @@ async def run_question(
 async def run_job(
     request: Request,
     client_id: uuid.UUID,
-    auth: DetachedAnalystDep,
+    auth: AnalystDep,
     idempotency_key: idempotency.IdempotencyKey = None,
     body: Annotated[JobRequest | None, Body()] = None,
 ) -> Any:
@@ -223,6 +223,6 @@ async def insights(client_id: uuid.UUID, session: SessionDep, auth: ReaderDep) -
     responses=problem_responses(401, 422),
     summary="Language, sentiment, emotion and keywords of up to 1,000 texts (nothing is stored)",
 )
-async def analyze_text(data: TextAnalyzeRequest, auth: DetachedReaderDep) -> TextAnalyzeResponse:
+async def analyze_text(data: TextAnalyzeRequest, auth: ReaderDep) -> TextAnalyzeResponse:
     results = await service.analyze_texts(data.texts, data.language)
     return TextAnalyzeResponse(items=[TextAnalysisOut(**r) for r in results], engine="local")

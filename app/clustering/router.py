@@ -13,7 +13,7 @@ from app.clustering.schemas import (
     ClusterPostOut,
     ClusterTrain,
 )
-from app.core.auth import DetachedAnalystDep, ReaderDep
+from app.core.auth import AnalystDep, ReaderDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
@@ -43,7 +43,7 @@ ModelPath = Annotated[
 async def train_clusters(
     client_id: uuid.UUID,
     db: DatabaseDep,
-    auth: DetachedAnalystDep,
+    auth: AnalystDep,
     data: Annotated[ClusterTrain | None, Body()] = None,
 ) -> ClusterModelOut:
     stored = await service.train_clusters(db, auth, client_id, data or ClusterTrain())

@@ -228,11 +228,10 @@ def _authenticates(dependant: Dependant) -> bool:
     )
 
 
+# Authentication holds a database connection only while it checks (see
+# get_auth_context): endpoints that run long work (analyses) and take no session hold
+# none while they compute.
 AuthDep = Annotated[AuthContext, Depends(get_auth_context)]
-# For endpoints that run long work (analyses) and take no session: authentication holds a
-# connection only while it checks, so the request holds none while it computes. (Any
-# AuthDep behaves so now; the name says what those endpoints rely on.)
-DetachedAuthDep = AuthDep
 
 
 def require_role(minimum: Role) -> object:
@@ -250,15 +249,7 @@ async def _superuser(auth: AuthDep) -> AuthContext:
     return auth
 
 
-async def _detached_analyst(auth: DetachedAuthDep) -> AuthContext:
-    if not auth.has_role(Role.analyst):
-        raise Forbidden("This action needs the analyst role or higher")
-    return auth
-
-
 ReaderDep = AuthDep
-DetachedReaderDep = DetachedAuthDep
-DetachedAnalystDep = Annotated[AuthContext, Depends(_detached_analyst)]
 AnalystDep = Annotated[AuthContext, require_role(Role.analyst)]
 AdminDep = Annotated[AuthContext, require_role(Role.admin)]
 OwnerDep = Annotated[AuthContext, require_role(Role.owner)]

@@ -4,9 +4,10 @@ Request bodies are guarded by StrictModel."""
 
 from __future__ import annotations
 
-import json
-
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.core.errors import problem_response
 
 
 class RejectNulQueryMiddleware:
@@ -15,25 +16,13 @@ class RejectNulQueryMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and b"%00" in scope.get("query_string", b""):
-            body = json.dumps(
-                {
-                    "type": "https://pixely.dev/problems/bad-request",
-                    "title": "Bad request",
-                    "status": 400,
-                    "detail": "Query parameters must not contain NUL characters",
-                    "instance": scope.get("path"),
-                }
-            ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 400,
-                    "headers": [
-                        (b"content-type", b"application/problem+json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
+            response = problem_response(
+                Request(scope),
+                400,
+                slug="bad-request",
+                title="Bad request",
+                detail="Query parameters must not contain NUL characters",
             )
-            await send({"type": "http.response.body", "body": body})
+            await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, status
 
-from app.core.auth import DetachedAnalystDep, ReaderDep
+from app.core.auth import AnalystDep, ReaderDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
@@ -52,7 +52,7 @@ async def train_forecast(
     client_id: uuid.UUID,
     account_id: uuid.UUID,
     db: DatabaseDep,
-    auth: DetachedAnalystDep,
+    auth: AnalystDep,
     data: Annotated[ForecastTrain | None, Body()] = None,
 ) -> ForecastOut:
     version = await service.train_forecast(db, auth, client_id, account_id, data or ForecastTrain())
