@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from app.core.auth import active_users
 from app.core.config import Settings
@@ -102,3 +103,46 @@ async def test_bare_reads_and_authentication_share_one_connection(
     assert [a.status_code for a in answers] == [200] * 10
     # Every connection went back to the pool.
     assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_statements_are_planned_once(
+    one_connection: tuple[httpx.AsyncClient, Database], postgres_url: str
+) -> None:
+    """DB_PLAN_CACHE_MODE (default force_generic_plan) reaches every pooled connection:
+    the posts list's prepared statements are planned once, never re-planned per call
+    (PostgreSQL's "auto" re-plans them: their generic estimate looks costlier)."""
+    client, db = one_connection
+    register = {
+        "tenant_name": "Plans",
+        "email": "plans@example.com",
+        "password": "plans-password",
+        "full_name": "P",
+    }
+    token = (await _answer(client.post("/api/v1/auth/register", json=register))).json()[
+        "access_token"
+    ]
+    bearer = {"Authorization": f"Bearer {token}"}
+    created = await _answer(client.post("/api/v1/clients", json={"name": "Plan"}, headers=bearer))
+    posts = f"/api/v1/clients/{created.json()['id']}/posts?platform=x&is_own=false"
+    for _ in range(8):  # "auto" would have chosen after 5 custom plans
+        assert (await _answer(client.get(posts, headers=bearer))).status_code == 200
+    async with db.read_connection() as conn:  # the pool's one connection: the same
+        mode = await conn.fetchval("SHOW plan_cache_mode")
+        plans = await conn.fetch(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%FROM post p WHERE%'"
+        )
+    assert mode == "force_generic_plan"
+    assert plans
+    assert sum(p["generic_plans"] for p in plans) >= 8
+    assert [p["custom_plans"] for p in plans] == [0] * len(plans)
+    async with db.sessionmaker() as session:  # ORM sessions share the pool's setting
+        assert await session.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
+
+    # "server" sends nothing: PostgreSQL's own default applies.
+    server_default = Database(postgres_url, pool_size=1, plan_cache_mode="server")
+    try:
+        async with server_default.read_connection() as conn:
+            assert await conn.fetchval("SHOW plan_cache_mode") == "auto"
+    finally:
+        await server_default.dispose()

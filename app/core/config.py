@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     # default; connections are recycled instead and a dead one fails one request.
     db_pool_pre_ping: bool = False
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
+    # How PostgreSQL plans our prepared statements (asyncpg prepares every statement).
+    # Its default ("auto") re-plans a statement on every execution whenever the generic
+    # plan's estimate looks costlier than a custom one, even when both are the same plan.
+    # Pixely's statements are tenant-scoped index range scans whose plan does not depend
+    # on the values, so they are planned once. "server" sends nothing (e.g. behind a
+    # pooler that rejects startup parameters).
+    db_plan_cache_mode: Literal["force_generic_plan", "auto", "force_custom_plan", "server"] = (
+        "force_generic_plan"
+    )
 
     # HTTP server (used by `pixely serve`).
     host: str = "127.0.0.1"

@@ -99,10 +99,15 @@ class Database:
         echo: bool = False,
         pre_ping: bool = False,
         recycle: int = 1800,
+        plan_cache_mode: str = "force_generic_plan",
     ) -> None:
         self.url = url
+        server_settings = (
+            {} if plan_cache_mode == "server" else {"plan_cache_mode": plan_cache_mode}
+        )
         self.engine: AsyncEngine = create_async_engine(
             url,
+            connect_args={"server_settings": server_settings},
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=timeout,
@@ -130,6 +135,7 @@ class Database:
             echo=settings.db_echo,
             pre_ping=settings.db_pool_pre_ping,
             recycle=settings.db_pool_recycle_seconds,
+            plan_cache_mode=settings.db_plan_cache_mode,
         )
 
     @asynccontextmanager
