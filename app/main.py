@@ -28,6 +28,7 @@ from app.core.nul_guard import RejectNulQueryMiddleware
 from app.core.routing import mount_flat
 from app.core.security import PasswordHasher
 from app.jobs import runtime_app, start_background_worker
+from app.posts.repository import POST_RENDERED
 
 DESCRIPTION = """
 Pixely keeps an agency's clients (the brands it analyses), their social accounts, posts
@@ -65,6 +66,7 @@ def database_url(settings: Settings) -> str:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    POST_RENDERED.resize(settings.post_list_cache_mb * 2**20)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -88,9 +88,9 @@ async def test_post_filters_reject_bad_values_in_query(
 async def test_list_items_are_the_posts_as_read_one_by_one(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
-    """The list's JSON is built by PostgreSQL; it must equal what the single-post read
-    (Pydantic) writes, field for field: times with and without microseconds, enrichment
-    (JSON object, arrays, floats) and nulls."""
+    """The list renders each post from its row with orjson; that must equal what the
+    single-post read (Pydantic) writes, field for field: times with and without
+    microseconds, enrichment (JSON object, arrays, floats) and nulls."""
     posts = (
         (await session.execute(select(Post).where(Post.client_id == tenant_a.client.id)))
         .scalars()

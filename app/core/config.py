@@ -51,6 +51,10 @@ class Settings(BaseSettings):
         "force_generic_plan"
     )
 
+    # Posts rendered as JSON for the list, kept per worker by row version (a post is
+    # rendered once per change, not on every page that shows it); 0 turns it off.
+    post_list_cache_mb: int = Field(default=32, ge=0, le=4096)
+
     # HTTP server (used by `pixely serve`).
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

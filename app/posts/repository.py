@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Row, Table, Uuid, literal_column
 
 from app.core.db import driver_connection
+from app.core.fastjson import dumps
+from app.core.rendered import RenderedRows
 from app.core.repository import TenantReader, TenantRepository
 from app.posts.models import AccountMetric, Post
 
@@ -67,11 +69,17 @@ _POST_SELECT = ", ".join(
     f'p."{c.name}"::text AS "{c.name}"' if isinstance(c.type, Uuid) else f'p."{c.name}"'
     for c in sorted(POST_COLUMNS, key=lambda c: c.name != "id")
 )
+_POST_NAMES = tuple(sorted((c.name for c in POST_COLUMNS), key=lambda name: name != "id"))
 # Every sort is (field, id) in one direction, as in POST_SORTS.
 _POST_ORDER = {
     key: (f'p."{key.lstrip("-")}" DESC, p.id DESC' if key.startswith("-") else f'p."{key}", p.id')
     for key in POST_SORTS
 }
+
+
+# Each post as rendered for the list, by row version; sized from POST_LIST_CACHE_MB when
+# the app starts (app/core/rendered.py says why the version is (xmin, ctid)).
+POST_RENDERED = RenderedRows(32 * 2**20)
 
 
 class PostReader(TenantReader):
@@ -94,10 +102,14 @@ class PostReader(TenantReader):
         topic: str | None = None,
         frame: str | None = None,
         sort: str,
-    ) -> tuple[list[dict[str, Any]], int] | None:
-        """The posts list, the API's hottest read: (the page as dicts, the total) from one
-        prepared statement on asyncpg, no ORM row processing. None when the client is not
-        the tenant's. The tenant condition is always the first one.
+    ) -> tuple[list[bytes], int] | None:
+        """The posts list, the API's hottest read: (the page's posts, each rendered as
+        JSON, the total), None when the client is not the tenant's. The tenant condition
+        is always the first one.
+
+        The page is read as (id, version) pairs and each post is rendered once per
+        version (`POST_RENDERED`): only posts not rendered at that version are read
+        whole, in a second statement.
         """
         where = ["p.tenant_id = $1", "p.client_id = $2"]
         args: list[Any] = [self.tenant_id, client_id]
@@ -139,16 +151,58 @@ class PostReader(TenantReader):
             "EXISTS (SELECT 1 FROM client WHERE tenant_id = $1 AND id = $2) AS _found, "
             f"(SELECT count(*) FROM post p WHERE {condition}) AS _total"
         )
+        page = f"FROM post p WHERE {condition} ORDER BY {_POST_ORDER[sort]} "
+        page += f"LIMIT {int(limit)} OFFSET {int(offset)}"
+        if not POST_RENDERED.enabled:
+            return await self._rendered_page(head, page, args)
         rows = await self.conn.fetch(
-            f"SELECT {_POST_SELECT}, {head} FROM post p WHERE {condition} "
-            f"ORDER BY {_POST_ORDER[sort]} LIMIT {int(limit)} OFFSET {int(offset)}",
+            f"SELECT p.id::text, p.xmin, p.ctid, {head} {page}",
             *args,
         )
-        if not rows:  # an empty page carries no head: ask for it alone
-            found = await self.conn.fetchrow(f"SELECT {head}", *args)
-            return None if not found["_found"] else ([], int(found["_total"]))
-        keys = list(rows[0].keys())[:-2]  # zip stops there: _found and _total stay out
-        return [dict(zip(keys, r)) for r in rows], int(rows[0]["_total"])  # noqa: B905
+        if not rows:
+            return await self._empty_page(head, args)
+        keys = [(r[0], r[1], r[2]) for r in rows]
+        parts = POST_RENDERED.get_many(keys)
+        missing = [key[0] for key, part in zip(keys, parts, strict=True) if part is None]
+        fresh: dict[str, bytes] = {}
+        if missing:
+            rendered = await self._render(
+                "p.xmin, p.ctid FROM post p WHERE p.tenant_id = $1 AND p.id = ANY($2::uuid[])",
+                [self.tenant_id, missing],
+            )
+            if len(rendered) < len(missing):
+                # Deleted since the page was read: read the page again, in one statement.
+                return await self._rendered_page(head, page, args)
+            for row, part in rendered:
+                POST_RENDERED.put((row[0], row[-2], row[-1]), part)
+                fresh[row[0]] = part  # its newest version, should it have changed since
+        items = [
+            fresh[key[0]] if part is None else part for key, part in zip(keys, parts, strict=True)
+        ]
+        return items, int(rows[0]["_total"])
+
+    async def _render(self, rest: str, args: list[Any]) -> list[tuple[Any, bytes]]:
+        """Rows of `SELECT <the list's columns>, <rest>`, each with its JSON (the columns
+        only: anything `rest` selects stays out of it)."""
+        rows = await self.conn.fetch(f"SELECT {_POST_SELECT}, {rest}", *args)
+        if not rows:
+            return []
+        keys = _POST_NAMES
+        return [(r, dumps(dict(zip(keys, r, strict=False)))) for r in rows]  # stops at keys
+
+    async def _rendered_page(
+        self, head: str, page: str, args: list[Any]
+    ) -> tuple[list[bytes], int] | None:
+        """The page in one statement, each post rendered, nothing cached."""
+        rendered = await self._render(f"{head} {page}", args)
+        if not rendered:
+            return await self._empty_page(head, args)
+        return [part for _, part in rendered], int(rendered[0][0]["_total"])
+
+    async def _empty_page(self, head: str, args: list[Any]) -> tuple[list[bytes], int] | None:
+        # An empty page carries no head: ask for it alone.
+        found = await self.conn.fetchrow(f"SELECT {head}", *args)
+        return None if not found["_found"] else ([], int(found["_total"]))
 
 
 class PostRepository(TenantRepository[Post]):

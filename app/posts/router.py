@@ -14,7 +14,7 @@ from app.core.bulk import IMPORT_OPENAPI, open_upload
 from app.core.config import Settings
 from app.core.enums import Platform
 from app.core.errors import problem_responses
-from app.core.fastjson import FastJSONResponse
+from app.core.fastjson import page_response
 from app.core.memory import release_memory
 from app.core.pagination import MAX_LIMIT, Page, PageDep
 from app.core.routing import API_PREFIX
@@ -189,9 +189,7 @@ async def list_posts(
             frame=filters.frame,
             sort=filters.sort,
         )
-    return FastJSONResponse(  # type: ignore[return-value]
-        {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
-    )
+    return page_response(items, total, filters.limit, filters.offset)  # type: ignore[return-value]
 
 
 @router.post(

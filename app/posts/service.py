@@ -69,9 +69,9 @@ async def _account_platform(
 
 async def list_post_rows(
     conn: Any, auth: AuthContext, client_id: uuid.UUID, **filters: Any
-) -> tuple[list[dict[str, Any]], int]:
-    """The list endpoint's fast path, on a bare connection (`Database.read_connection`): (the page
-    as dicts, the total); see PostReader.page_rows."""
+) -> tuple[list[bytes], int]:
+    """The list endpoint's fast path, on a bare connection (`Database.read_connection`): (the
+    page's posts rendered as JSON, the total); see PostReader.page_rows."""
     page = await PostReader(conn, auth).page_rows(client_id, **filters)
     if page is None:
         raise NotFound(clients_service.CLIENT_NOT_FOUND)
