@@ -9,6 +9,7 @@ seeded with the demo tenant (a fresh folder under .pixely/bench), then measures 
   - POST create post
   - POST login (8 connections: each one hashes a password)
   - GET one client while logins arrive continuously at 8 concurrent
+  - GET 50 posts again on a server with the list's rendering cache off
 and samples the workers' memory (RSS) under load. Prints a table; targets from issue #2.
 Traffic goes to 127.0.0.1 only; every run is bounded by --duration.
 """
@@ -333,6 +334,20 @@ def run_for(workers: int, db_url: str, args: argparse.Namespace) -> list[Result]
         bg.join()
         if workers == 1:
             results.append(import_100k(base, token))
+    finally:
+        server.stop()
+    # The list again with the rendering cache off (POST_LIST_CACHE_MB=0): every post of
+    # every page decoded and rendered, as on a page never listed since its posts changed.
+    server = Server(
+        workers, port, db_url, {"LOGIN_MAX_ATTEMPTS": "100000000", "POST_LIST_CACHE_MB": "0"}
+    )
+    try:
+        wrk(posts, script=get_script(token), duration=3, connections=c)
+        results.append(
+            measure(
+                server, "GET 50 posts, render cache off", workers, posts, get_script(token), d, c
+            )
+        )
     finally:
         server.stop()
     return results

@@ -22,20 +22,23 @@ from tests.factories import TenantWorld
 
 
 def test_least_recently_used_entries_go_first_within_the_byte_budget() -> None:
-    cache = RenderedRows(max_bytes=10)
+    unit = rendered.ENTRY_OVERHEAD
+    cache = RenderedRows(max_bytes=2 * unit + 10)
     cache.put("a", b"aaaa")
     cache.put("b", b"bbbb")
+    assert cache.size == 2 * unit + 8
     assert cache.get_many(["a"]) == [b"aaaa"]  # "a" is now the most recently used
-    cache.put("c", b"cccc")  # 12 bytes > 10: the least recently used ("b") goes
+    cache.put("c", b"cccc")  # over the budget: the least recently used ("b") goes
     assert cache.get_many(["a", "b", "c"]) == [b"aaaa", None, b"cccc"]
-    assert cache.size == 8
+    assert cache.size == 2 * unit + 8
     cache.put("a", b"a")  # replacing an entry counts its new size only
-    assert cache.size == 5
-    cache.put("big", b"x" * 11)  # larger than the whole budget: not kept
+    assert cache.size == 2 * unit + 5
+    cache.put("big", b"x" * (2 * unit))  # larger than the whole budget: not kept
     assert cache.get_many(["big"]) == [None]
-    cache.resize(4)
+    assert len(cache) == 2
+    cache.resize(unit + 4)
     assert cache.get_many(["a", "c"]) == [b"a", None]
-    assert (cache.size, len(cache)) == (1, 1)
+    assert (cache.size, len(cache)) == (unit + 1, 1)
     cache.resize(0)
     assert not cache.enabled
     assert (cache.size, len(cache)) == (0, 0)
@@ -44,7 +47,7 @@ def test_least_recently_used_entries_go_first_within_the_byte_budget() -> None:
 def test_entries_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
     monkeypatch.setattr(rendered.time, "monotonic", lambda: now[0])
-    cache = RenderedRows(max_bytes=100)
+    cache = RenderedRows(max_bytes=1000)
     cache.put("a", b"a")
     now[0] += rendered.TTL_SECONDS - 1
     assert cache.get_many(["a"]) == [b"a"]

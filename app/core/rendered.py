@@ -25,10 +25,14 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 
 TTL_SECONDS = 3600.0
+# What an entry costs beside its bytes (key, tuple, the ordered dict's slot), counted in
+# the budget so that it bounds the memory, not only the JSON.
+ENTRY_OVERHEAD = 200
 
 
 class RenderedRows:
-    """A least-recently-used map of row version -> rendered JSON, bounded in bytes."""
+    """A least-recently-used map of row version -> rendered JSON, bounded in bytes
+    (each entry counts its JSON and `ENTRY_OVERHEAD`)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -57,16 +61,15 @@ class RenderedRows:
         return out
 
     def put(self, key: Hashable, rendered: bytes) -> None:
-        if len(rendered) > self.max_bytes:
+        cost = len(rendered) + ENTRY_OVERHEAD
+        if cost > self.max_bytes:
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self.size -= len(old[0])
+            self.size -= len(old[0]) + ENTRY_OVERHEAD
         self._entries[key] = (rendered, time.monotonic())
-        self.size += len(rendered)
-        while self.size > self.max_bytes:
-            _, (evicted, _) = self._entries.popitem(last=False)
-            self.size -= len(evicted)
+        self.size += cost
+        self._shrink()
 
     def clear(self) -> None:
         self._entries.clear()
@@ -74,6 +77,9 @@ class RenderedRows:
 
     def resize(self, max_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
+        self._shrink()
+
+    def _shrink(self) -> None:
         while self.size > self.max_bytes:
             _, (evicted, _) = self._entries.popitem(last=False)
-            self.size -= len(evicted)
+            self.size -= len(evicted) + ENTRY_OVERHEAD
