@@ -44,20 +44,24 @@ async def _answer(request: Any) -> httpx.Response:
     return await asyncio.wait_for(request, timeout=10)
 
 
+async def _register(client: httpx.AsyncClient, name: str) -> dict[str, str]:
+    """A new tenant and its owner; the owner's bearer header."""
+    register = {
+        "tenant_name": name,
+        "email": f"{name.lower()}@example.com",
+        "password": f"{name.lower()}-password",
+        "full_name": name,
+    }
+    r = await _answer(client.post("/api/v1/auth/register", json=register))
+    assert r.status_code == 201, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
 async def test_bare_reads_and_authentication_share_one_connection(
     one_connection: tuple[httpx.AsyncClient, Database],
 ) -> None:
     client, db = one_connection
-    register = {
-        "tenant_name": "Reads",
-        "email": "reads@example.com",
-        "password": "reads-password",
-        "full_name": "R",
-    }
-    token = (await _answer(client.post("/api/v1/auth/register", json=register))).json()[
-        "access_token"
-    ]
-    bearer = {"Authorization": f"Bearer {token}"}
+    bearer = await _register(client, "Reads")
     created = await _answer(client.post("/api/v1/clients", json={"name": "Acme"}, headers=bearer))
     assert created.status_code == 201
     client_id = created.json()["id"]
@@ -90,11 +94,7 @@ async def test_bare_reads_and_authentication_share_one_connection(
     assert r.status_code == 201, r.text
 
     # Another tenant's client through the bare path: 404, nothing of it.
-    other = {**register, "email": "other@example.com", "tenant_name": "Other"}
-    other_token = (await _answer(client.post("/api/v1/auth/register", json=other))).json()[
-        "access_token"
-    ]
-    r = await _answer(client.get(one, headers={"Authorization": f"Bearer {other_token}"}))
+    r = await _answer(client.get(one, headers=await _register(client, "Other")))
     assert r.status_code == 404
     assert "Acme" not in r.text
 
@@ -112,16 +112,7 @@ async def test_statements_are_planned_once(
     the posts list's prepared statements are planned once, never re-planned per call
     (PostgreSQL's "auto" re-plans them: their generic estimate looks costlier)."""
     client, db = one_connection
-    register = {
-        "tenant_name": "Plans",
-        "email": "plans@example.com",
-        "password": "plans-password",
-        "full_name": "P",
-    }
-    token = (await _answer(client.post("/api/v1/auth/register", json=register))).json()[
-        "access_token"
-    ]
-    bearer = {"Authorization": f"Bearer {token}"}
+    bearer = await _register(client, "Plans")
     created = await _answer(client.post("/api/v1/clients", json={"name": "Plan"}, headers=bearer))
     posts = f"/api/v1/clients/{created.json()['id']}/posts?platform=x&is_own=false"
     for _ in range(8):  # "auto" would have chosen after 5 custom plans
