@@ -166,12 +166,16 @@ class PostReader(TenantReader):
         missing = [key[0] for key, part in zip(keys, parts, strict=True) if part is None]
         fresh: dict[str, bytes] = {}
         if missing:
+            # By primary key (one lookup per id, whatever the client's size), with the
+            # page's conditions again: a post changed since so that it no longer belongs
+            # on the page counts as missing.
             rendered = await self._render(
-                "p.xmin, p.ctid FROM post p WHERE p.tenant_id = $1 AND p.id = ANY($2::uuid[])",
-                [self.tenant_id, missing],
+                f"p.xmin, p.ctid FROM unnest(${len(args) + 1}::uuid[]) AS m(id) "
+                f"JOIN post p ON p.id = m.id WHERE {condition}",
+                [*args, missing],
             )
             if len(rendered) < len(missing):
-                # Deleted since the page was read: read the page again, in one statement.
+                # Deleted or changed since the page was read: read it again, in one statement.
                 return await self._rendered_page(head, page, args)
             for row, part in rendered:
                 POST_RENDERED.put((row[0], row[-2], row[-1]), part)
