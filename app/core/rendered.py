@@ -12,7 +12,9 @@ the same transaction puts it at another `ctid` (the version it replaces still oc
 slot until that transaction ends). So a key names one content of one row, whatever wrote
 it (the API, an import's upsert, the analyses' enrichment, a hand-written UPDATE).
 Transaction ids wrap around after about four billion transactions; entries expire after
-`TTL_SECONDS` so a wrapped-around `xmin` can never meet an old entry.
+`TTL_SECONDS` so a wrapped-around `xmin` can never meet an old entry. A database restored
+to an earlier point in time hands out transaction ids again: restart the workers after
+such a restore (within the hour), as for any per-process cache.
 
 Tenant isolation does not depend on the cache: an entry is only read for an id that the
 tenant-scoped page query has just returned, at the version it returned.
