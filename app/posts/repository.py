@@ -191,8 +191,7 @@ class PostReader(TenantReader):
         rows = await self.conn.fetch(f"SELECT {_POST_SELECT}, {rest}", *args)
         if not rows:
             return []
-        keys = _POST_NAMES
-        return [(r, dumps(dict(zip(keys, r, strict=False)))) for r in rows]  # stops at keys
+        return [(r, dumps(dict(zip(_POST_NAMES, r, strict=False)))) for r in rows]  # stops at names
 
     async def _rendered_page(
         self, head: str, page: str, args: list[Any]

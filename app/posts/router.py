@@ -53,8 +53,8 @@ Emotion = Literal["anger", "disgust", "fear", "joy", "sadness", "surprise", "tru
 Frame = Literal["conflict", "human_interest", "economic", "morality", "responsibility", "brand"]
 
 
-class PostFilters(BaseModel):
-    """The posts list's filters (query parameters)."""
+class PostListQuery(BaseModel):
+    """The posts list's whole query string: its filters and its page."""
 
     account_id: uuid.UUID | None = None
     platform: Platform | None = None
@@ -74,11 +74,6 @@ class PostFilters(BaseModel):
     topic: str | None = Field(default=None, max_length=120)
     frame: Frame | None = None
     sort: PostSort = "-published_at"
-
-
-class PostListQuery(PostFilters):
-    """The posts list's whole query string: its filters and its page."""
-
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="Items per page")
     offset: int = Field(default=0, ge=0, le=10_000_000, description="Items to skip")
 
