@@ -1,14 +1,14 @@
 """Imports every model so that Alembic and the tests see the whole metadata."""
 
 from app.analyses.models import AnalysisJob, AnalysisRun
-from app.auth.models import LoginThrottle, RefreshToken
+from app.auth.models import LoginThrottle
 from app.clients.models import Client, SocialAccount
 from app.clustering.models import PostClusterAssignment, PostClusterModel
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.forecasting.models import FollowerForecast
 from app.posts.models import AccountMetric, Post
-from app.tenants.models import ApiKey, AuditEvent, Tenant, User
+from app.tenants.models import ApiKey, AuditEvent, RefreshToken, Tenant, User
 
 __all__ = [
     "AccountMetric",

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.core.enums import Platform
-from app.tenants.schemas import StrictModel
+from app.core.schemas import StrictModel
 
 MAX_TEXT_CHARS = 200_000
 EngineName = Literal["local", "openai"]

@@ -172,7 +172,7 @@ async def _latest_base_results(
     db: Database, auth: AuthContext, client_id: uuid.UUID
 ) -> dict[str, AnalysisRun]:
     async with db.session() as session:
-        return await RunRepository(session, auth).latest_succeeded(client_id, BASE_QUESTIONS)
+        return await RunRepository(session, auth.scope).latest_succeeded(client_id, BASE_QUESTIONS)
 
 
 def prepare(
@@ -207,7 +207,7 @@ async def _find_reusable(
     db: Database, auth: AuthContext, client_id: uuid.UUID, prepared: Prepared
 ) -> AnalysisRun | None:
     async with db.session() as session:
-        return await RunRepository(session, auth).find_reusable(
+        return await RunRepository(session, auth.scope).find_reusable(
             client_id,
             prepared.question.key,
             prepared.fingerprint,
@@ -250,7 +250,7 @@ async def execute(
             return await _store_reuse(db, auth, client_id, reusable, prepared, job_id)
 
     async with db.session() as session, session.begin():
-        run = RunRepository(session, auth).add(
+        run = RunRepository(session, auth.scope).add(
             AnalysisRun(
                 client_id=client_id,
                 job_id=job_id,
@@ -269,7 +269,7 @@ async def execute(
         await session.flush()
         audit.record(
             session,
-            auth,
+            auth.actor,
             "analysis.run",
             "analysis_run",
             run.id,
@@ -292,7 +292,7 @@ async def execute(
     duration_ms = int((time.perf_counter() - started) * 1000)
 
     async with db.session() as session, session.begin():
-        repo = RunRepository(session, auth)
+        repo = RunRepository(session, auth.scope)
         stored = await repo.get(run.id)
         assert stored is not None
         stored.duration_ms = duration_ms
@@ -318,7 +318,7 @@ async def _store_reuse(
 ) -> AnalysisRun:
     """A new run row pointing at the stored one, so history and jobs stay complete."""
     async with db.session() as session, session.begin():
-        run = RunRepository(session, auth).add(
+        run = RunRepository(session, auth.scope).add(
             AnalysisRun(
                 client_id=client_id,
                 job_id=job_id,
@@ -340,7 +340,7 @@ async def _store_reuse(
         await session.flush()
         audit.record(
             session,
-            auth,
+            auth.actor,
             "analysis.reuse",
             "analysis_run",
             run.id,
@@ -385,7 +385,7 @@ async def create_job(
         choose_engine(
             settings, tenants_service.engine_settings(tenant, settings), req.engine, req.model, None
         )
-        job = JobRepository(session, auth).add(
+        job = JobRepository(session, auth.scope).add(
             AnalysisJob(
                 client_id=client_id,
                 status="queued",
@@ -398,7 +398,7 @@ async def create_job(
         await session.flush()
         audit.record(
             session,
-            auth,
+            auth.actor,
             "analysis.job",
             "analysis_job",
             job.id,
@@ -409,7 +409,7 @@ async def create_job(
 
 async def _set_job(db: Database, auth: AuthContext, job_id: uuid.UUID, **values: Any) -> None:
     async with db.session() as session, session.begin():
-        job = await JobRepository(session, auth).get(job_id)
+        job = await JobRepository(session, auth.scope).get(job_id)
         if job is not None:
             for name, value in values.items():
                 setattr(job, name, value)
@@ -425,7 +425,7 @@ async def work_job(
         return
     done = {r.question for r in runs if r.status == "succeeded"}
     async with db.session() as session, session.begin():
-        await RunRepository(session, auth).fail_interrupted(
+        await RunRepository(session, auth.scope).fail_interrupted(
             job_id, "Interrupted (the worker stopped); the job ran it again"
         )
     await _set_job(
@@ -502,7 +502,7 @@ async def _previous_for(
 ) -> dict[str, AnalysisRun]:
     """Q1-Q8 results for Q9/Q10: this job's own where it has them, else the latest."""
     async with db.session() as session:
-        repo = RunRepository(session, auth)
+        repo = RunRepository(session, auth.scope)
         latest = await repo.latest_succeeded(client_id, BASE_QUESTIONS)
         own = {r.question: r for r in await repo.for_job(job_id) if r.status == "succeeded"}
     return {**latest, **own}
@@ -516,7 +516,7 @@ def _progress(done: int, total: int) -> int:
 
 
 async def get_run(session: AsyncSession, auth: AuthContext, run_id: uuid.UUID) -> AnalysisRun:
-    run = await RunRepository(session, auth).get(run_id)
+    run = await RunRepository(session, auth.scope).get(run_id)
     if run is None:
         raise NotFound("Analysis run not found")
     return run
@@ -526,23 +526,23 @@ async def list_runs(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[AnalysisRun], int]:
     await clients_service.ensure_client(session, auth, client_id)
-    return await RunRepository(session, auth).page(client_id, **filters)
+    return await RunRepository(session, auth.scope).page(client_id, **filters)
 
 
 async def insights(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
 ) -> dict[str, AnalysisRun]:
     await clients_service.ensure_client(session, auth, client_id)
-    return await RunRepository(session, auth).latest_succeeded(client_id, registry.ALL_KEYS)
+    return await RunRepository(session, auth.scope).latest_succeeded(client_id, registry.ALL_KEYS)
 
 
 async def job_with_runs(
     session: AsyncSession, auth: AuthContext, job_id: uuid.UUID
 ) -> tuple[AnalysisJob, list[AnalysisRun]]:
-    job = await JobRepository(session, auth).get(job_id)
+    job = await JobRepository(session, auth.scope).get(job_id)
     if job is None:
         raise NotFound("Job not found")
-    return job, await RunRepository(session, auth).for_job(job_id)
+    return job, await RunRepository(session, auth.scope).for_job(job_id)
 
 
 async def enqueue_job(jobs: Any, db: Database, auth: AuthContext, job_id: uuid.UUID) -> None:

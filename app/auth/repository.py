@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import LoginThrottle, RefreshToken
-from app.tenants.models import Tenant, User
+from app.auth.models import LoginThrottle
+from app.tenants.models import RefreshToken, Tenant, User
 
 
 async def find_login_user(session: AsyncSession, email: str) -> tuple[User, bool] | None:
@@ -34,8 +34,6 @@ async def add_failure(session: AsyncSession, key: str, window: timedelta) -> Non
     now = datetime.now(UTC)
     stmt = insert(LoginThrottle).values(key=key, window_start=now, failures=1)
     expired = LoginThrottle.window_start < now - window
-    from sqlalchemy import case
-
     stmt = stmt.on_conflict_do_update(
         index_elements=[LoginThrottle.key],
         set_={
@@ -55,14 +53,6 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-
-
-async def revoke_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from app.core.enums import Language, Role
-from app.tenants.schemas import Name, Password, StrictModel
+from app.core.schemas import Name, Password, StrictModel
 
 
 class RegisterIn(StrictModel):

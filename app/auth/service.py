@@ -21,16 +21,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import repository as repo
-from app.auth.models import RefreshToken
 from app.auth.schemas import MeOut, MeTenant, RegisterIn, TokenPair
 from app.core.auth import AuthContext
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.enums import Language, Role
 from app.core.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
+from app.core.scope import Actor
 from app.core.security import PasswordHasher, create_access_token, new_secret, sha256_hex
 from app.tenants import audit
-from app.tenants.models import Tenant, User
+from app.tenants.models import RefreshToken, Tenant, User
 
 INVALID_LOGIN = "Invalid email or password"
 
@@ -48,13 +48,11 @@ def slugify(name: str) -> str:
     return (slug or "tenant")[:60]
 
 
-def _actor(user: User, info: ClientInfo) -> AuthContext:
-    return AuthContext(
+def _actor(user: User, info: ClientInfo) -> Actor:
+    return Actor(
         tenant_id=user.tenant_id,
-        role=Role(user.role),
         user_id=user.id,
         email=user.email,
-        is_superuser=user.is_superuser,
         ip=info.ip,
         user_agent=info.user_agent,
         request_id=info.request_id,
@@ -231,10 +229,6 @@ async def logout(db: Database, token: str, info: ClientInfo) -> None:
         user = await session.get(User, row.user_id)
         if user is not None:
             audit.record(session, _actor(user, info), "auth.logout", "user", user.id)
-
-
-async def revoke_user_tokens(session: AsyncSession, user_id: uuid.UUID) -> None:
-    await repo.revoke_for_user(session, user_id)
 
 
 async def me(session: AsyncSession, auth: AuthContext) -> MeOut:

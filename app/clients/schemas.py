@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.enums import Language, Platform
-from app.tenants.schemas import Name, StrictModel
+from app.core.schemas import Name, StrictModel
 
 Country = Annotated[
     str,

@@ -22,7 +22,7 @@ CLIENT_NOT_FOUND = "Client not found"
 
 async def get_client_row(conn: Any, auth: AuthContext, client_id: uuid.UUID) -> Any:
     """One client as a row, on a bare connection (`Database.read_connection`)."""
-    row = await ClientReader(conn, auth).fetch_row(client_id)
+    row = await ClientReader(conn, auth.scope).fetch_row(client_id)
     if row is None:
         raise NotFound(CLIENT_NOT_FOUND)
     return row
@@ -30,12 +30,12 @@ async def get_client_row(conn: Any, auth: AuthContext, client_id: uuid.UUID) -> 
 
 async def ensure_client(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> None:
     """404 unless the client belongs to the caller's tenant."""
-    if not await ClientRepository(session, auth).exists(client_id):
+    if not await ClientRepository(session, auth.scope).exists(client_id):
         raise NotFound(CLIENT_NOT_FOUND)
 
 
 async def _get_client(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> Client:
-    client = await ClientRepository(session, auth).get(client_id)
+    client = await ClientRepository(session, auth.scope).get(client_id)
     if client is None:
         raise NotFound(CLIENT_NOT_FOUND)
     return client
@@ -44,15 +44,15 @@ async def _get_client(session: AsyncSession, auth: AuthContext, client_id: uuid.
 async def list_clients(
     session: AsyncSession, auth: AuthContext, **filters: Any
 ) -> tuple[list[Row[Any]], int]:
-    return await ClientRepository(session, auth).page(**filters)
+    return await ClientRepository(session, auth.scope).page(**filters)
 
 
 async def create_client(session: AsyncSession, auth: AuthContext, data: ClientCreate) -> Client:
     values = data.model_dump()
     values["competitors"] = values["competitors"] or []
-    client = ClientRepository(session, auth).add(Client(**values))
+    client = ClientRepository(session, auth.scope).add(Client(**values))
     await flush_or_conflict(session, "A client with this name already exists")
-    audit.record(session, auth, "client.create", "client", client.id, {"name": client.name})
+    audit.record(session, auth.actor, "client.create", "client", client.id, {"name": client.name})
     return client
 
 
@@ -66,13 +66,15 @@ async def update_client(
             continue  # required columns: null means "leave as is"
         setattr(client, field, [] if field == "competitors" and value is None else value)
     await flush_or_conflict(session, "A client with this name already exists")
-    audit.record(session, auth, "client.update", "client", client.id, {"fields": sorted(changes)})
+    audit.record(
+        session, auth.actor, "client.update", "client", client.id, {"fields": sorted(changes)}
+    )
     return client
 
 
 async def delete_client(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> None:
     client = await _get_client(session, auth, client_id)
-    audit.record(session, auth, "client.delete", "client", client.id, {"name": client.name})
+    audit.record(session, auth.actor, "client.delete", "client", client.id, {"name": client.name})
     await session.delete(client)
     await session.flush()
 
@@ -86,7 +88,7 @@ ACCOUNT_TAKEN = "This client already has an account with that platform and handl
 async def get_account(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, account_id: uuid.UUID
 ) -> SocialAccount:
-    account = await AccountRepository(session, auth).get_for_client(client_id, account_id)
+    account = await AccountRepository(session, auth.scope).get_for_client(client_id, account_id)
     if account is None:
         raise NotFound(ACCOUNT_NOT_FOUND)
     return account
@@ -102,7 +104,7 @@ async def list_accounts(
     platform: str | None,
 ) -> tuple[list[SocialAccount], int]:
     await ensure_client(session, auth, client_id)
-    return await AccountRepository(session, auth).page(
+    return await AccountRepository(session, auth.scope).page(
         client_id, limit=limit, offset=offset, platform=platform
     )
 
@@ -111,20 +113,20 @@ async def account_platforms(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
 ) -> dict[uuid.UUID, str]:
     """{account_id: platform} of a client's accounts (for posts and metrics)."""
-    return await AccountRepository(session, auth).ids_for_client(client_id)
+    return await AccountRepository(session, auth.scope).ids_for_client(client_id)
 
 
 async def accounts_for_client(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
 ) -> list[SocialAccount]:
-    return await AccountRepository(session, auth).all_for_client(client_id)
+    return await AccountRepository(session, auth.scope).all_for_client(client_id)
 
 
 async def create_account(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, data: AccountCreate
 ) -> SocialAccount:
     await ensure_client(session, auth, client_id)
-    account = AccountRepository(session, auth).add(
+    account = AccountRepository(session, auth.scope).add(
         SocialAccount(
             client_id=client_id,
             platform=data.platform.value,
@@ -136,7 +138,7 @@ async def create_account(
     await flush_or_conflict(session, ACCOUNT_TAKEN)
     audit.record(
         session,
-        auth,
+        auth.actor,
         "account.create",
         "social_account",
         account.id,
@@ -160,7 +162,12 @@ async def update_account(
         setattr(account, field, value)
     await flush_or_conflict(session, ACCOUNT_TAKEN)
     audit.record(
-        session, auth, "account.update", "social_account", account.id, {"fields": sorted(changes)}
+        session,
+        auth.actor,
+        "account.update",
+        "social_account",
+        account.id,
+        {"fields": sorted(changes)},
     )
     return account
 
@@ -170,7 +177,12 @@ async def delete_account(
 ) -> None:
     account = await get_account(session, auth, client_id, account_id)
     audit.record(
-        session, auth, "account.delete", "social_account", account.id, {"client_id": str(client_id)}
+        session,
+        auth.actor,
+        "account.delete",
+        "social_account",
+        account.id,
+        {"client_id": str(client_id)},
     )
     await session.delete(account)
     await session.flush()
@@ -181,7 +193,7 @@ async def client_profile(
 ) -> ClientProfile:
     """What the analysis engines need to know about the brand."""
     client = await _get_client(session, auth, client_id)
-    accounts = await AccountRepository(session, auth).all_for_client(client_id)
+    accounts = await AccountRepository(session, auth.scope).all_for_client(client_id)
     return ClientProfile(
         name=client.name,
         industry=client.industry,

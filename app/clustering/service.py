@@ -59,7 +59,7 @@ async def train_clusters(
 ) -> PostClusterModel:
     async with db.session() as session, session.begin():
         await clients_service.ensure_client(session, auth, client_id)
-        rows = await PostEngagementRepository(session, auth).engagement(
+        rows = await PostEngagementRepository(session, auth.scope).engagement(
             client_id,
             since=data.since,
             until=data.until,
@@ -78,7 +78,7 @@ async def train_clusters(
         )
         audit.record(
             session,
-            auth,
+            auth.actor,
             "post_clusters.train",
             "post_cluster_model",
             stored.id,
@@ -101,7 +101,7 @@ async def store_model(
     post_ids: list[uuid.UUID],
     filters: dict[str, Any],
 ) -> PostClusterModel:
-    repo = ClusterModelRepository(session, auth)
+    repo = ClusterModelRepository(session, auth.scope)
     stored = repo.add(
         PostClusterModel(
             client_id=client_id,
@@ -119,7 +119,7 @@ async def store_model(
         session, "Another clustering of this client was stored meanwhile; retry"
     )
     try:
-        await AssignmentRepository(session, auth).add_many(
+        await AssignmentRepository(session, auth.scope).add_many(
             stored.id, post_ids, fit.labels.tolist(), fit.distances.tolist()
         )
     except StalePosts:
@@ -133,14 +133,16 @@ async def list_models(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, *, limit: int, offset: int
 ) -> tuple[list[PostClusterModel], int]:
     await clients_service.ensure_client(session, auth, client_id)
-    return await ClusterModelRepository(session, auth).page(client_id, limit=limit, offset=offset)
+    return await ClusterModelRepository(session, auth.scope).page(
+        client_id, limit=limit, offset=offset
+    )
 
 
 async def get_model(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, ref: ModelRef
 ) -> PostClusterModel:
     await clients_service.ensure_client(session, auth, client_id)
-    stored = await ClusterModelRepository(session, auth).get_ref(client_id, ref)
+    stored = await ClusterModelRepository(session, auth.scope).get_ref(client_id, ref)
     if stored is None:
         raise NotFound(MODEL_NOT_FOUND)
     return stored
@@ -162,7 +164,7 @@ async def cluster_posts(
             f"cluster: this model has clusters 0..{stored.k - 1}",
             errors=[{"loc": ["query", "cluster"], "msg": "No such cluster", "type": "value_error"}],
         )
-    rows, total = await AssignmentRepository(session, auth).page_posts(
+    rows, total = await AssignmentRepository(session, auth.scope).page_posts(
         stored.id, cluster=cluster, limit=limit, offset=offset
     )
     return stored, rows, total

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from app.core.config import Settings, get_settings
 from app.core.enums import ROLE_RANK, Role
 from app.core.errors import Forbidden, Unauthorized
+from app.core.scope import Actor, TenantScope
 from app.core.security import constant_time_equals, decode_token, sha256_hex
 from app.core.session import request_connection
 
@@ -51,6 +52,24 @@ class AuthContext:
 
     def has_role(self, minimum: Role) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[minimum]
+
+    @property
+    def scope(self) -> TenantScope:
+        """The caller's tenant, for repositories."""
+        return TenantScope(self.tenant_id)
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as the audit log records it."""
+        return Actor(
+            tenant_id=self.tenant_id,
+            user_id=self.user_id,
+            api_key_id=self.api_key_id,
+            email=self.email,
+            ip=self.ip,
+            user_agent=self.user_agent,
+            request_id=self.request_id,
+        )
 
 
 def client_ip(request: Request) -> str | None:

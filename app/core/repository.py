@@ -1,12 +1,12 @@
 """Tenant scoping in one place.
 
 Every tenant-owned repository subclasses `TenantRepository`: it is built with the
-caller's `AuthContext` and starts every query from `_scoped()`, which adds the tenant
+caller's `TenantScope` and starts every query from `_scoped()`, which adds the tenant
 filter. There is no other way to read tenant data, so another tenant's id simply
 finds nothing (404), never a 403 and never its data.
 
 The two hottest reads (one client, a page of posts) skip the ORM session: they subclass
-`TenantReader`, built the same way from the `AuthContext`, on a bare asyncpg connection;
+`TenantReader`, built the same way from the `TenantScope`, on a bare asyncpg connection;
 their SQL takes the tenant as `$1` and tests it first.
 """
 
@@ -18,8 +18,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.auth import AuthContext
 from app.core.db import Base
+from app.core.scope import TenantScope
 
 M = TypeVar("M", bound=Base)
 
@@ -27,18 +27,17 @@ M = TypeVar("M", bound=Base)
 class TenantReader:
     """Tenant-scoped reads on an asyncpg connection (`Database.read_connection`), no ORM."""
 
-    def __init__(self, conn: Any, auth: AuthContext) -> None:
+    def __init__(self, conn: Any, scope: TenantScope) -> None:
         self.conn = conn
-        self.tenant_id = auth.tenant_id
+        self.tenant_id = scope.tenant_id
 
 
 class TenantRepository(Generic[M]):
     model: type[M]
 
-    def __init__(self, session: AsyncSession, auth: AuthContext) -> None:
+    def __init__(self, session: AsyncSession, scope: TenantScope) -> None:
         self.session = session
-        self.auth = auth
-        self.tenant_id = auth.tenant_id
+        self.tenant_id = scope.tenant_id
 
     def _scoped(self, *columns: Any) -> Select[Any]:
         query = select(*columns) if columns else select(self.model)

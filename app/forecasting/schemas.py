@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.tenants.schemas import StrictModel
+from app.core.schemas import StrictModel
 
 _SCORES_EXAMPLE: dict[str, Any] = {"r2": 0.97, "mae": 41.2, "rmse": 52.8}
 _HOLDOUT_EXAMPLE: dict[str, Any] = {

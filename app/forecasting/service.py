@@ -43,7 +43,7 @@ async def train_forecast(
 ) -> FollowerForecast:
     async with db.session() as session, session.begin():
         await clients_service.get_account(session, auth, client_id, account_id)
-        points = await FollowerSeriesRepository(session, auth).points(client_id, account_id)
+        points = await FollowerSeriesRepository(session, auth.scope).points(client_id, account_id)
     try:
         fit = await asyncio.to_thread(model.fit_forecast, points, data.holdout_fraction)
     except model.NotEnoughData as exc:
@@ -65,7 +65,7 @@ async def train_forecast(
         )
         audit.record(
             session,
-            auth,
+            auth.actor,
             "forecast.train",
             "follower_forecast",
             version.id,
@@ -92,7 +92,7 @@ async def store_version(
     horizon_days: int,
     holdout_fraction: float,
 ) -> FollowerForecast:
-    repo = ForecastRepository(session, auth)
+    repo = ForecastRepository(session, auth.scope)
     version = repo.add(
         FollowerForecast(
             client_id=client_id,
@@ -123,7 +123,7 @@ async def list_versions(
     offset: int,
 ) -> tuple[list[FollowerForecast], int]:
     await clients_service.get_account(session, auth, client_id, account_id)
-    return await ForecastRepository(session, auth).page(
+    return await ForecastRepository(session, auth.scope).page(
         client_id, account_id, limit=limit, offset=offset
     )
 
@@ -136,7 +136,7 @@ async def get_version(
     ref: VersionRef,
 ) -> FollowerForecast:
     await clients_service.get_account(session, auth, client_id, account_id)
-    version = await ForecastRepository(session, auth).get_ref(client_id, account_id, ref)
+    version = await ForecastRepository(session, auth.scope).get_ref(client_id, account_id, ref)
     if version is None:
         raise NotFound(VERSION_NOT_FOUND)
     return version
@@ -209,7 +209,7 @@ async def compare(
 ) -> ForecastComparison:
     """The given versions (or the newest few), newest first, and the best by hold-out RMSE."""
     await clients_service.get_account(session, auth, client_id, account_id)
-    repo = ForecastRepository(session, auth)
+    repo = ForecastRepository(session, auth.scope)
     if ids is None:
         versions = await repo.newest(client_id, account_id, COMPARE_DEFAULT)
     else:

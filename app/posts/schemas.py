@@ -18,7 +18,7 @@ from pydantic import (
 
 from app.clients.schemas import Handle, Url
 from app.core.enums import ContentType, Platform
-from app.tenants.schemas import StrictModel
+from app.core.schemas import StrictModel
 
 Count = Annotated[int, Field(ge=0, le=10**13)]
 # Times must carry a zone; they are normalised to UTC, as stored and returned.

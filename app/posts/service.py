@@ -72,7 +72,7 @@ async def list_post_rows(
 ) -> tuple[list[bytes], int]:
     """The list endpoint's fast path, on a bare connection (`Database.read_connection`): (the
     page's posts rendered as JSON, the total); see PostReader.page_rows."""
-    page = await PostReader(conn, auth).page_rows(client_id, **filters)
+    page = await PostReader(conn, auth.scope).page_rows(client_id, **filters)
     if page is None:
         raise NotFound(clients_service.CLIENT_NOT_FOUND)
     return page
@@ -81,7 +81,7 @@ async def list_post_rows(
 async def get_post(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, post_id: uuid.UUID
 ) -> Post:
-    post = await PostRepository(session, auth).get_for_client(client_id, post_id)
+    post = await PostRepository(session, auth.scope).get_for_client(client_id, post_id)
     if post is None:
         raise NotFound("Post not found")
     return post
@@ -102,7 +102,7 @@ async def create_post(
 ) -> Post:
     await clients_service.ensure_client(session, auth, client_id)
     platform = await _account_platform(session, auth, client_id, data.account_id)
-    post = PostRepository(session, auth).add(
+    post = PostRepository(session, auth.scope).add(
         Post(
             client_id=client_id, account_id=data.account_id, platform=platform, **_post_values(data)
         )
@@ -110,7 +110,7 @@ async def create_post(
     await flush_or_conflict(session, "This account already has a post with that external_id")
     audit.record(
         session,
-        auth,
+        auth.actor,
         "post.create",
         "post",
         post.id,
@@ -131,7 +131,7 @@ async def update_post(
     for name, value in changes.items():
         setattr(post, name, value.value if isinstance(value, StrEnum) else value)
     await session.flush()
-    audit.record(session, auth, "post.update", "post", post.id, {"fields": sorted(changes)})
+    audit.record(session, auth.actor, "post.update", "post", post.id, {"fields": sorted(changes)})
     return post
 
 
@@ -139,7 +139,7 @@ async def delete_post(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, post_id: uuid.UUID
 ) -> None:
     post = await get_post(session, auth, client_id, post_id)
-    audit.record(session, auth, "post.delete", "post", post.id, {"client_id": str(client_id)})
+    audit.record(session, auth.actor, "post.delete", "post", post.id, {"client_id": str(client_id)})
     await session.delete(post)
     await session.flush()
 
@@ -151,13 +151,13 @@ async def list_metrics(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[Row[Any]], int]:
     await clients_service.ensure_client(session, auth, client_id)
-    return await MetricRepository(session, auth).page(client_id, **filters)
+    return await MetricRepository(session, auth.scope).page(client_id, **filters)
 
 
 async def get_metric(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, metric_id: uuid.UUID
 ) -> AccountMetric:
-    metric = await MetricRepository(session, auth).get_for_client(client_id, metric_id)
+    metric = await MetricRepository(session, auth.scope).get_for_client(client_id, metric_id)
     if metric is None:
         raise NotFound("Metric not found")
     return metric
@@ -168,12 +168,17 @@ async def create_metric(
 ) -> AccountMetric:
     await clients_service.ensure_client(session, auth, client_id)
     await _account_platform(session, auth, client_id, data.account_id)
-    metric = MetricRepository(session, auth).add(
+    metric = MetricRepository(session, auth.scope).add(
         AccountMetric(client_id=client_id, **data.model_dump())
     )
     await flush_or_conflict(session, "This account already has a metric at that captured_at")
     audit.record(
-        session, auth, "metric.create", "account_metric", metric.id, {"client_id": str(client_id)}
+        session,
+        auth.actor,
+        "metric.create",
+        "account_metric",
+        metric.id,
+        {"client_id": str(client_id)},
     )
     return metric
 
@@ -191,7 +196,12 @@ async def update_metric(
         setattr(metric, name, value)
     await session.flush()
     audit.record(
-        session, auth, "metric.update", "account_metric", metric.id, {"fields": sorted(changes)}
+        session,
+        auth.actor,
+        "metric.update",
+        "account_metric",
+        metric.id,
+        {"fields": sorted(changes)},
     )
     return metric
 
@@ -201,7 +211,12 @@ async def delete_metric(
 ) -> None:
     metric = await get_metric(session, auth, client_id, metric_id)
     audit.record(
-        session, auth, "metric.delete", "account_metric", metric.id, {"client_id": str(client_id)}
+        session,
+        auth.actor,
+        "metric.delete",
+        "account_metric",
+        metric.id,
+        {"client_id": str(client_id)},
     )
     await session.delete(metric)
     await session.flush()
@@ -331,7 +346,7 @@ async def import_rows(
         raise _atomic_failure(result)
     audit.record(
         session,
-        auth,
+        auth.actor,
         f"{kind.name}.import",
         "client",
         client_id,
@@ -436,7 +451,7 @@ async def posts_for_analysis(
     digest = hashlib.sha256()
     same = SharedValues()
     posts: list[PostRecord] = []
-    rows_of = PostRepository(session, auth).for_analysis(
+    rows_of = PostRepository(session, auth.scope).for_analysis(
         client_id,
         since=since,
         until=until,
@@ -490,7 +505,7 @@ async def store_enrichment(
     session: AsyncSession, auth: AuthContext, posts: Sequence[PostRecord]
 ) -> int:
     """Store the posts' enrichment, `ENRICHMENT_BATCH` rows per statement."""
-    repo = PostRepository(session, auth)
+    repo = PostRepository(session, auth.scope)
     stored = 0
     for start in range(0, len(posts), ENRICHMENT_BATCH):
         rows = [

@@ -8,30 +8,30 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.auth import AuthContext
+from app.core.scope import Actor
 from app.tenants.models import AuditEvent
 
 
 def record(
     session: AsyncSession,
-    auth: AuthContext,
+    actor: Actor,
     action: str,
     resource_type: str,
     resource_id: uuid.UUID | str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        tenant_id=auth.tenant_id,
+        tenant_id=actor.tenant_id,
         created_at=datetime.now(UTC),
-        actor_user_id=auth.user_id,
-        actor_api_key_id=auth.api_key_id,
-        actor_email=auth.email,
+        actor_user_id=actor.user_id,
+        actor_api_key_id=actor.api_key_id,
+        actor_email=actor.email,
         action=action,
         resource_type=resource_type,
         resource_id=str(resource_id) if resource_id is not None else None,
-        ip=auth.ip,
-        user_agent=auth.user_agent,
-        request_id=auth.request_id,
+        ip=actor.ip,
+        user_agent=actor.user_agent,
+        request_id=actor.request_id,
         details=details or {},
     )
     session.add(event)

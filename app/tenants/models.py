@@ -85,3 +85,24 @@ class AuditEvent(IdMixin, TenantMixin, Base):
     user_agent: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class RefreshToken(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A rotating refresh token, stored as a SHA-256 hash.
+
+    Tokens of one login share a `family_id`: presenting a token that was already
+    rotated revokes the whole family (reuse detection).
+    """
+
+    __tablename__ = "refresh_token"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    family_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import Role
 from app.core.repository import TenantRepository
-from app.tenants.models import ApiKey, AuditEvent, Tenant, User
+from app.tenants.models import ApiKey, AuditEvent, RefreshToken, Tenant, User
 
 
 class CurrentTenantRepository(TenantRepository[Tenant]):
@@ -37,6 +37,18 @@ class UserRepository(TenantRepository[User]):
     async def count_active_owners(self) -> int:
         query = self._scoped(func.count()).where(User.role == Role.owner.value, User.is_active)
         return int((await self.session.execute(query)).scalar_one())
+
+    async def revoke_sessions(self, user_id: uuid.UUID) -> None:
+        """Revoke every refresh token of the user (after a deactivation or role change)."""
+        await self.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.tenant_id == self.tenant_id,
+                RefreshToken.user_id == user_id,
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=datetime.now(UTC))
+        )
 
 
 class ApiKeyRepository(TenantRepository[ApiKey]):

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import service as auth_service
 from app.core.auth import API_KEY_PREFIX, AuthContext, active_users
 from app.core.config import Settings
 from app.core.crypto import decrypt, encrypt
 from app.core.enums import ROLE_RANK, Role
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, UnprocessableEntity
+from app.core.scope import Actor
 from app.core.security import PasswordHasher, sha256_hex
 from app.tenants import audit
 from app.tenants.models import ApiKey, AuditEvent, Tenant, User
@@ -38,7 +39,7 @@ from app.tenants.schemas import (
 
 
 async def get_current_tenant(session: AsyncSession, auth: AuthContext) -> Tenant:
-    return await CurrentTenantRepository(session, auth).current()
+    return await CurrentTenantRepository(session, auth.scope).current()
 
 
 async def update_tenant(session: AsyncSession, auth: AuthContext, data: TenantUpdate) -> Tenant:
@@ -48,7 +49,9 @@ async def update_tenant(session: AsyncSession, auth: AuthContext, data: TenantUp
         _check_timezone(data.timezone)
     for field, value in changes.items():
         setattr(tenant, field, value.value if hasattr(value, "value") else value)
-    audit.record(session, auth, "tenant.update", "tenant", tenant.id, {"fields": sorted(changes)})
+    audit.record(
+        session, auth.actor, "tenant.update", "tenant", tenant.id, {"fields": sorted(changes)}
+    )
     await session.flush()
     return tenant
 
@@ -68,11 +71,11 @@ def _check_timezone(name: str) -> None:
 async def list_users(
     session: AsyncSession, auth: AuthContext, *, limit: int, offset: int
 ) -> tuple[list[User], int]:
-    return await UserRepository(session, auth).page(limit=limit, offset=offset)
+    return await UserRepository(session, auth.scope).page(limit=limit, offset=offset)
 
 
 async def get_user(session: AsyncSession, auth: AuthContext, user_id: uuid.UUID) -> User:
-    user = await UserRepository(session, auth).get(user_id)
+    user = await UserRepository(session, auth.scope).get(user_id)
     if user is None:
         raise NotFound("User not found")
     return user
@@ -92,7 +95,7 @@ async def create_user(
     if await email_taken(session, data.email):
         raise Conflict("A user with this email already exists")
     password_hash = await hasher.hash(data.password)
-    user = UserRepository(session, auth).add(
+    user = UserRepository(session, auth.scope).add(
         User(
             email=data.email.lower(),
             password_hash=password_hash,
@@ -104,7 +107,12 @@ async def create_user(
     )
     await session.flush()
     audit.record(
-        session, auth, "user.create", "user", user.id, {"email": user.email, "role": user.role}
+        session,
+        auth.actor,
+        "user.create",
+        "user",
+        user.id,
+        {"email": user.email, "role": user.role},
     )
     return user
 
@@ -117,7 +125,7 @@ def _guard_owner_change(auth: AuthContext, user: User) -> None:
 async def update_user(
     session: AsyncSession, auth: AuthContext, user_id: uuid.UUID, data: UserUpdate
 ) -> User:
-    repo = UserRepository(session, auth)
+    repo = UserRepository(session, auth.scope)
     user = await get_user(session, auth, user_id)
     _guard_owner_change(auth, user)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
@@ -132,14 +140,14 @@ async def update_user(
     if data.is_active is not None and data.is_active != user.is_active:
         if not data.is_active:
             await _check_can_deactivate(repo, auth, user)
-            await auth_service.revoke_user_tokens(session, user.id)
+            await repo.revoke_sessions(user.id)
         user.is_active = data.is_active
     if data.full_name is not None:
         user.full_name = data.full_name
     active_users.forget(user_id=user.id)  # role or status: no longer trusted from cache
     audit.record(
         session,
-        auth,
+        auth.actor,
         "user.update",
         "user",
         user.id,
@@ -157,15 +165,15 @@ async def _check_can_deactivate(repo: UserRepository, auth: AuthContext, user: U
 
 
 async def deactivate_user(session: AsyncSession, auth: AuthContext, user_id: uuid.UUID) -> None:
-    repo = UserRepository(session, auth)
+    repo = UserRepository(session, auth.scope)
     user = await get_user(session, auth, user_id)
     _guard_owner_change(auth, user)
     if user.is_active:
         await _check_can_deactivate(repo, auth, user)
         user.is_active = False
-        await auth_service.revoke_user_tokens(session, user.id)
+        await repo.revoke_sessions(user.id)
         active_users.forget(user_id=user.id)
-    audit.record(session, auth, "user.deactivate", "user", user.id)
+    audit.record(session, auth.actor, "user.deactivate", "user", user.id)
     await session.flush()
 
 
@@ -175,7 +183,7 @@ async def deactivate_user(session: AsyncSession, auth: AuthContext, user_id: uui
 async def list_api_keys(
     session: AsyncSession, auth: AuthContext, *, limit: int, offset: int, include_revoked: bool
 ) -> tuple[list[ApiKey], int]:
-    return await ApiKeyRepository(session, auth).page(
+    return await ApiKeyRepository(session, auth.scope).page(
         limit=limit, offset=offset, include_revoked=include_revoked
     )
 
@@ -192,7 +200,7 @@ async def create_api_key(
             raise BadRequest("expires_at must be in the future")
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKeyRepository(session, auth).add(
+    key = ApiKeyRepository(session, auth.scope).add(
         ApiKey(
             name=data.name,
             prefix=prefix,
@@ -204,23 +212,28 @@ async def create_api_key(
     )
     await session.flush()
     audit.record(
-        session, auth, "api_key.create", "api_key", key.id, {"name": key.name, "role": key.role}
+        session,
+        auth.actor,
+        "api_key.create",
+        "api_key",
+        key.id,
+        {"name": key.name, "role": key.role},
     )
     return key, secret
 
 
 async def revoke_api_key(session: AsyncSession, auth: AuthContext, key_id: uuid.UUID) -> None:
-    key = await ApiKeyRepository(session, auth).get(key_id)
+    key = await ApiKeyRepository(session, auth.scope).get(key_id)
     if key is None:
         raise NotFound("API key not found")
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
-    audit.record(session, auth, "api_key.revoke", "api_key", key.id)
+    audit.record(session, auth.actor, "api_key.revoke", "api_key", key.id)
     await session.flush()
 
 
 async def get_api_key(session: AsyncSession, auth: AuthContext, key_id: uuid.UUID) -> ApiKey:
-    key = await ApiKeyRepository(session, auth).get(key_id)
+    key = await ApiKeyRepository(session, auth.scope).get(key_id)
     if key is None:
         raise NotFound("API key not found")
     return key
@@ -242,7 +255,7 @@ async def list_audit_events(
     since: datetime | None,
     until: datetime | None,
 ) -> tuple[list[AuditEvent], int]:
-    return await AuditRepository(session, auth).page(
+    return await AuditRepository(session, auth.scope).page(
         limit=limit,
         offset=offset,
         action=action,
@@ -286,10 +299,8 @@ async def admin_deactivate_tenant(
     return tenant
 
 
-def _as_actor_in(auth: AuthContext, tenant_id: uuid.UUID) -> AuthContext:
-    from dataclasses import replace
-
-    return replace(auth, tenant_id=tenant_id)
+def _as_actor_in(auth: AuthContext, tenant_id: uuid.UUID) -> Actor:
+    return replace(auth.actor, tenant_id=tenant_id)
 
 
 # --- AI settings -----------------------------------------------------------------------
@@ -333,7 +344,7 @@ async def update_ai_settings(
     tenant.ai_settings = stored
     audit.record(
         session,
-        auth,
+        auth.actor,
         "tenant.ai_settings",
         "tenant",
         tenant.id,

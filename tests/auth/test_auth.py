@@ -15,11 +15,10 @@ from jose import jwt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import RefreshToken
 from app.core.config import Settings
 from app.core.enums import Role
 from app.core.security import create_access_token, pwd_context
-from app.tenants.models import AuditEvent, User
+from app.tenants.models import AuditEvent, RefreshToken, User
 from tests.factories import PASSWORD, TenantWorld, assert_problem
 
 ME = "/api/v1/auth/me"
