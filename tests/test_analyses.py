@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analyses import loader
 from app.analyses.models import AnalysisRun
 from app.analyses.results import RESULT_MODELS
 from app.core.enums import Role
 from app.demo.generator import DEMO_CLIENTS, generate_posts
-from app.posts import service as posts_service
 from app.posts.models import Post
 from tests.ai.fake_openai import BASE_URL, FakeOpenAI, FakeReply
 from tests.factories import TenantWorld, assert_problem
@@ -191,7 +191,7 @@ async def test_window_is_read_in_batches_and_versions_decide_reuse(
     tenant_a: TenantWorld,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(posts_service, "ANALYSIS_READ_BATCH", 7)
+    monkeypatch.setattr(loader, "READ_BATCH", 7)
     await _demo_posts(session, tenant_a, 40)
     h = tenant_a.headers(Role.analyst)
     first = (await client.post(_run_url(tenant_a, "q7"), json=WINDOW, headers=h)).json()

@@ -28,7 +28,7 @@ from app.ai.base import (
     EngineResult,
     PostRecord,
 )
-from app.analyses import registry
+from app.analyses import loader, registry
 from app.analyses.engines import EngineChoice, choose_engine
 from app.analyses.models import AnalysisJob, AnalysisRun
 from app.analyses.repository import JobRepository, RunRepository
@@ -40,7 +40,6 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import NotFound, UnprocessableEntity
 from app.core.memory import release_memory
-from app.posts import service as posts_service
 from app.tenants import audit
 from app.tenants import service as tenants_service
 
@@ -132,9 +131,9 @@ async def load(
                     ],
                 )
         tenant = await tenants_service.get_current_tenant(session, auth)
-        window = await posts_service.posts_for_analysis(
+        window = await loader.read_posts(
             session,
-            auth,
+            auth.scope,
             client_id,
             since=since,
             until=until,
@@ -146,7 +145,7 @@ async def load(
     changed = await _enrich(posts)
     if changed:
         async with db.session() as session, session.begin():
-            await posts_service.store_enrichment(session, auth, [posts[i] for i in changed])
+            await loader.store_enrichment(session, auth.scope, [posts[i] for i in changed])
     del changed
     params = {
         "since": since.isoformat(),

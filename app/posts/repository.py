@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row, Table, Uuid, literal_column
 
+from app.clients.models import SocialAccount
 from app.core.db import driver_connection
 from app.core.fastjson import dumps
 from app.core.rendered import RenderedRows
@@ -227,8 +228,6 @@ class PostRepository(TenantRepository[Post]):
     ) -> AsyncIterator[Sequence[Row[Any]]]:
         """Posts of a window with their account handle, oldest first, `batch` rows at a
         time from a server-side cursor (a 100,000-post window is never held as rows)."""
-        from app.clients.models import SocialAccount
-
         query = (
             self._scoped(*_analysis_columns(), SocialAccount.handle.label("account_handle"))
             .join(SocialAccount, SocialAccount.id == Post.account_id)

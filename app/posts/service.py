@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -15,12 +13,12 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ai.base import PostRecord, SharedValues
 from app.clients import service as clients_service
 from app.core.auth import AuthContext
 from app.core.bulk import MalformedDocument, RowSource
 from app.core.errors import AppError, NotFound, PayloadTooLarge, UnprocessableEntity
 from app.core.repository import flush_or_conflict
+from app.core.scope import TenantScope
 from app.posts.models import AccountMetric, Post
 from app.posts.repository import BulkWriter, MetricRepository, PostReader, PostRepository
 from app.posts.schemas import (
@@ -418,109 +416,34 @@ def _atomic_failure(result: ImportResult) -> AppError:
     )
 
 
-# --- analyses --------------------------------------------------------------------------
+# --- analyses ---------------------------------------------------------------------------
 
 
-ANALYSIS_READ_BATCH = 2000  # rows per fetch from the cursor when reading a window
-
-
-@dataclass
-class AnalysisPosts:
-    """A window's posts as engine input, and a digest of their versions."""
-
-    posts: list[PostRecord]
-    versions_digest: str  # sha256 over every post's (id, updated_at), in window order
-
-
-async def posts_for_analysis(
+def analysis_rows(
     session: AsyncSession,
-    auth: AuthContext,
+    scope: TenantScope,
     client_id: uuid.UUID,
     *,
     since: datetime,
     until: datetime,
     platforms: list[str] | None,
     account_ids: list[uuid.UUID] | None,
-    max_posts: int,
-) -> AnalysisPosts:
-    """The window's posts as engine input (with any stored enrichment), read in batches.
-
-    Repeated strings (platforms, handles, hashtags, labels) are shared, so a window of
-    100,000 posts costs about 0.7 KB a post. More than `max_posts` posts is a 422.
-    """
-    digest = hashlib.sha256()
-    same = SharedValues()
-    posts: list[PostRecord] = []
-    rows_of = PostRepository(session, auth.scope).for_analysis(
+    batch: int,
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """The posts of an analysis window with their account handle, oldest first, in
+    batches of `batch` rows (the analyses domain turns them into its input)."""
+    return PostRepository(session, scope).for_analysis(
         client_id,
         since=since,
         until=until,
         platforms=platforms,
         account_ids=account_ids,
-        batch=ANALYSIS_READ_BATCH,
+        batch=batch,
     )
-    async for rows in rows_of:
-        for r in rows:
-            digest.update(r.id.bytes)
-            digest.update(r.updated_at.isoformat().encode())
-            posts.append(
-                PostRecord(
-                    id=str(r.id),
-                    platform=same(r.platform),
-                    account_handle=same(r.account_handle),
-                    author_handle=same(r.author_handle),
-                    author_followers=r.author_followers,
-                    text=r.text,
-                    published_at=r.published_at,
-                    likes=r.likes,
-                    comments=r.comments,
-                    shares=r.shares,
-                    views=r.views,
-                    reach=r.reach,
-                    content_type=same(r.content_type),
-                    hashtags=same(tuple(same(h) for h in r.hashtags)),
-                    mentions=same(tuple(same(m) for m in r.mentions)),
-                    is_own=r.is_own,
-                    language=same(r.language),
-                    sentiment_label=same(r.sentiment_label),
-                    sentiment_score=same(r.sentiment_score),
-                    emotion_label=same(r.emotion_label),
-                    emotion_scores=same.emotions(r.emotion_scores),
-                    topics=same(tuple(same(t) for t in r.topics or ())),
-                    frames=same(tuple(same(f) for f in r.frames or ())),
-                )
-            )
-        if len(posts) > max_posts:
-            raise UnprocessableEntity(
-                f"The window holds more than {max_posts} posts, the most one run analyses. "
-                "Narrow the window, platforms or accounts."
-            )
-    return AnalysisPosts(posts, digest.hexdigest())
-
-
-ENRICHMENT_BATCH = 5000
 
 
 async def store_enrichment(
-    session: AsyncSession, auth: AuthContext, posts: Sequence[PostRecord]
+    session: AsyncSession, scope: TenantScope, rows: list[tuple[Any, ...]]
 ) -> int:
-    """Store the posts' enrichment, `ENRICHMENT_BATCH` rows per statement."""
-    repo = PostRepository(session, auth.scope)
-    stored = 0
-    for start in range(0, len(posts), ENRICHMENT_BATCH):
-        rows = [
-            (
-                uuid.UUID(p.id),
-                p.language,
-                p.sentiment_label,
-                p.sentiment_score,
-                p.emotion_label,
-                json.dumps(dict(p.emotion_scores or {})),
-                list(p.topics),
-                list(p.frames),
-            )
-            for p in posts[start : start + ENRICHMENT_BATCH]
-            if p.sentiment_label is not None
-        ]
-        stored += await repo.write_enrichment(rows)
-    return stored
+    """Store per-post enrichment rows (see PostRepository.write_enrichment)."""
+    return await PostRepository(session, scope).write_enrichment(rows)
