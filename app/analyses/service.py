@@ -115,9 +115,9 @@ async def load(
     platforms = sorted(p.value for p in req.platforms) if req.platforms else None
     accounts = sorted(req.account_ids) if req.account_ids else None
     async with db.session() as session, session.begin():
-        profile = await clients_service.client_profile(session, auth, client_id)
+        profile = await clients_service.client_profile(session, auth.scope, client_id)
         if accounts:
-            known = await clients_service.account_platforms(session, auth, client_id)
+            known = await clients_service.account_platforms(session, auth.scope, client_id)
             unknown = [str(a) for a in accounts if a not in known]
             if unknown:
                 raise UnprocessableEntity(
@@ -130,7 +130,7 @@ async def load(
                         }
                     ],
                 )
-        tenant = await tenants_service.get_current_tenant(session, auth)
+        tenant = await tenants_service.get_current_tenant(session, auth.scope)
         window = await loader.read_posts(
             session,
             auth.scope,
@@ -378,8 +378,8 @@ async def create_job(
 ) -> AnalysisJob:
     keys = requested_questions(req)
     async with db.session() as session, session.begin():
-        await clients_service.ensure_client(session, auth, client_id)
-        tenant = await tenants_service.get_current_tenant(session, auth)
+        await clients_service.ensure_client(session, auth.scope, client_id)
+        tenant = await tenants_service.get_current_tenant(session, auth.scope)
         # Fail fast on an unusable engine instead of in every question of the job.
         choose_engine(
             settings, tenants_service.engine_settings(tenant, settings), req.engine, req.model, None
@@ -524,14 +524,14 @@ async def get_run(session: AsyncSession, auth: AuthContext, run_id: uuid.UUID) -
 async def list_runs(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[AnalysisRun], int]:
-    await clients_service.ensure_client(session, auth, client_id)
+    await clients_service.ensure_client(session, auth.scope, client_id)
     return await RunRepository(session, auth.scope).page(client_id, **filters)
 
 
 async def insights(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
 ) -> dict[str, AnalysisRun]:
-    await clients_service.ensure_client(session, auth, client_id)
+    await clients_service.ensure_client(session, auth.scope, client_id)
     return await RunRepository(session, auth.scope).latest_succeeded(client_id, registry.ALL_KEYS)
 
 

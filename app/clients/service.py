@@ -15,6 +15,7 @@ from app.clients.schemas import AccountCreate, AccountUpdate, ClientCreate, Clie
 from app.core.auth import AuthContext
 from app.core.errors import NotFound
 from app.core.repository import flush_or_conflict
+from app.core.scope import TenantScope
 from app.tenants import audit
 
 CLIENT_NOT_FOUND = "Client not found"
@@ -28,9 +29,9 @@ async def get_client_row(conn: Any, auth: AuthContext, client_id: uuid.UUID) -> 
     return row
 
 
-async def ensure_client(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> None:
+async def ensure_client(session: AsyncSession, scope: TenantScope, client_id: uuid.UUID) -> None:
     """404 unless the client belongs to the caller's tenant."""
-    if not await ClientRepository(session, auth.scope).exists(client_id):
+    if not await ClientRepository(session, scope).exists(client_id):
         raise NotFound(CLIENT_NOT_FOUND)
 
 
@@ -103,29 +104,29 @@ async def list_accounts(
     offset: int,
     platform: str | None,
 ) -> tuple[list[SocialAccount], int]:
-    await ensure_client(session, auth, client_id)
+    await ensure_client(session, auth.scope, client_id)
     return await AccountRepository(session, auth.scope).page(
         client_id, limit=limit, offset=offset, platform=platform
     )
 
 
 async def account_platforms(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+    session: AsyncSession, scope: TenantScope, client_id: uuid.UUID
 ) -> dict[uuid.UUID, str]:
     """{account_id: platform} of a client's accounts (for posts and metrics)."""
-    return await AccountRepository(session, auth.scope).ids_for_client(client_id)
+    return await AccountRepository(session, scope).ids_for_client(client_id)
 
 
 async def accounts_for_client(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+    session: AsyncSession, scope: TenantScope, client_id: uuid.UUID
 ) -> list[SocialAccount]:
-    return await AccountRepository(session, auth.scope).all_for_client(client_id)
+    return await AccountRepository(session, scope).all_for_client(client_id)
 
 
 async def create_account(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, data: AccountCreate
 ) -> SocialAccount:
-    await ensure_client(session, auth, client_id)
+    await ensure_client(session, auth.scope, client_id)
     account = AccountRepository(session, auth.scope).add(
         SocialAccount(
             client_id=client_id,
@@ -189,11 +190,13 @@ async def delete_account(
 
 
 async def client_profile(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+    session: AsyncSession, scope: TenantScope, client_id: uuid.UUID
 ) -> ClientProfile:
     """What the analysis engines need to know about the brand."""
-    client = await _get_client(session, auth, client_id)
-    accounts = await AccountRepository(session, auth.scope).all_for_client(client_id)
+    client = await ClientRepository(session, scope).get(client_id)
+    if client is None:
+        raise NotFound(CLIENT_NOT_FOUND)
+    accounts = await AccountRepository(session, scope).all_for_client(client_id)
     return ClientProfile(
         name=client.name,
         industry=client.industry,

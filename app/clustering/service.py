@@ -58,7 +58,7 @@ async def train_clusters(
     db: Database, auth: AuthContext, client_id: uuid.UUID, data: ClusterTrain
 ) -> PostClusterModel:
     async with db.session() as session, session.begin():
-        await clients_service.ensure_client(session, auth, client_id)
+        await clients_service.ensure_client(session, auth.scope, client_id)
         rows = await PostEngagementRepository(session, auth.scope).engagement(
             client_id,
             since=data.since,
@@ -72,7 +72,7 @@ async def train_clusters(
             str(exc), errors=[{"loc": ["body"], "msg": str(exc), "type": "too_few"}]
         )
     async with db.session() as session, session.begin():
-        await clients_service.ensure_client(session, auth, client_id)
+        await clients_service.ensure_client(session, auth.scope, client_id)
         stored = await store_model(
             session, auth, client_id, fit, [r.id for r in rows], _filters(data)
         )
@@ -132,7 +132,7 @@ async def store_model(
 async def list_models(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, *, limit: int, offset: int
 ) -> tuple[list[PostClusterModel], int]:
-    await clients_service.ensure_client(session, auth, client_id)
+    await clients_service.ensure_client(session, auth.scope, client_id)
     return await ClusterModelRepository(session, auth.scope).page(
         client_id, limit=limit, offset=offset
     )
@@ -141,7 +141,7 @@ async def list_models(
 async def get_model(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, ref: ModelRef
 ) -> PostClusterModel:
-    await clients_service.ensure_client(session, auth, client_id)
+    await clients_service.ensure_client(session, auth.scope, client_id)
     stored = await ClusterModelRepository(session, auth.scope).get_ref(client_id, ref)
     if stored is None:
         raise NotFound(MODEL_NOT_FOUND)

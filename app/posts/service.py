@@ -47,7 +47,7 @@ class ImportMode(StrEnum):
 async def _account_platform(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, account_id: uuid.UUID
 ) -> str:
-    platforms = await clients_service.account_platforms(session, auth, client_id)
+    platforms = await clients_service.account_platforms(session, auth.scope, client_id)
     if account_id not in platforms:
         raise UnprocessableEntity(
             "account_id is not one of this client's social accounts",
@@ -98,7 +98,7 @@ def _post_values(data: PostImportRow | PostCreate) -> dict[str, Any]:
 async def create_post(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, data: PostCreate
 ) -> Post:
-    await clients_service.ensure_client(session, auth, client_id)
+    await clients_service.ensure_client(session, auth.scope, client_id)
     platform = await _account_platform(session, auth, client_id, data.account_id)
     post = PostRepository(session, auth.scope).add(
         Post(
@@ -148,7 +148,7 @@ async def delete_post(
 async def list_metrics(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[Row[Any]], int]:
-    await clients_service.ensure_client(session, auth, client_id)
+    await clients_service.ensure_client(session, auth.scope, client_id)
     return await MetricRepository(session, auth.scope).page(client_id, **filters)
 
 
@@ -164,7 +164,7 @@ async def get_metric(
 async def create_metric(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, data: MetricCreate
 ) -> AccountMetric:
-    await clients_service.ensure_client(session, auth, client_id)
+    await clients_service.ensure_client(session, auth.scope, client_id)
     await _account_platform(session, auth, client_id, data.account_id)
     metric = MetricRepository(session, auth.scope).add(
         AccountMetric(client_id=client_id, **data.model_dump())
@@ -282,8 +282,8 @@ async def import_rows(
     mode: ImportMode,
     max_rows: int,
 ) -> ImportResult:
-    await clients_service.ensure_client(session, auth, client_id)
-    accounts = await clients_service.accounts_for_client(session, auth, client_id)
+    await clients_service.ensure_client(session, auth.scope, client_id)
+    accounts = await clients_service.accounts_for_client(session, auth.scope, client_id)
     platform_of = {a.id: a.platform for a in accounts}
     by_handle = {(a.platform, a.handle.lower()): a.id for a in accounts}
     writer = BulkWriter(kind.repo_cls(session, auth), kind.repo_cls.model.__table__, kind.key)  # type: ignore[arg-type]

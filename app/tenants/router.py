@@ -36,7 +36,7 @@ WRITE = problem_responses(401, 403, 404, 409, 422)
 
 @router.get("", response_model=TenantOut, summary="The current tenant", responses=READ)
 async def get_tenant(session: SessionDep, auth: ReaderDep) -> TenantOut:
-    return TenantOut.model_validate(await service.get_current_tenant(session, auth))
+    return TenantOut.model_validate(await service.get_current_tenant(session, auth.scope))
 
 
 @router.patch("", response_model=TenantOut, summary="Update the current tenant", responses=WRITE)
@@ -230,7 +230,7 @@ async def admin_deactivate_tenant(
     responses=problem_responses(401, 403),
 )
 async def get_ai_settings(session: SessionDep, auth: AdminDep) -> AiSettingsOut:
-    return service.ai_settings_out(await service.get_current_tenant(session, auth))
+    return service.ai_settings_out(await service.get_current_tenant(session, auth.scope))
 
 
 @router.put(

@@ -16,7 +16,7 @@ from app.core.config import Settings
 from app.core.crypto import decrypt, encrypt
 from app.core.enums import ROLE_RANK, Role
 from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, UnprocessableEntity
-from app.core.scope import Actor
+from app.core.scope import Actor, TenantScope
 from app.core.security import PasswordHasher, sha256_hex
 from app.tenants import audit
 from app.tenants.models import ApiKey, AuditEvent, Tenant, User
@@ -38,12 +38,12 @@ from app.tenants.schemas import (
 )
 
 
-async def get_current_tenant(session: AsyncSession, auth: AuthContext) -> Tenant:
-    return await CurrentTenantRepository(session, auth.scope).current()
+async def get_current_tenant(session: AsyncSession, scope: TenantScope) -> Tenant:
+    return await CurrentTenantRepository(session, scope).current()
 
 
 async def update_tenant(session: AsyncSession, auth: AuthContext, data: TenantUpdate) -> Tenant:
-    tenant = await get_current_tenant(session, auth)
+    tenant = await get_current_tenant(session, auth.scope)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if data.timezone is not None:
         _check_timezone(data.timezone)
@@ -322,7 +322,7 @@ def ai_settings_out(tenant: Tenant) -> AiSettingsOut:
 async def update_ai_settings(
     session: AsyncSession, auth: AuthContext, settings: Settings, data: AiSettingsIn
 ) -> Tenant:
-    tenant = await get_current_tenant(session, auth)
+    tenant = await get_current_tenant(session, auth.scope)
     stored = dict(tenant.ai_settings or {})
     overrides = {
         k: v.model_dump(exclude_none=True) for k, v in (data.prompt_overrides or {}).items()
