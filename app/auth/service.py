@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import repository as repo
@@ -27,6 +26,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.enums import Language, Role
 from app.core.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
+from app.core.repository import flush_or_conflict
 from app.core.scope import Actor
 from app.core.security import PasswordHasher, create_access_token, new_secret, sha256_hex
 from app.tenants import audit
@@ -116,10 +116,7 @@ async def register(
             last_login_at=datetime.now(UTC),
         )
         session.add(user)
-        try:
-            await session.flush()
-        except IntegrityError:
-            raise Conflict("A user with this email already exists")
+        await flush_or_conflict(session, "A user with this email already exists")
         actor = _actor(user, info)
         audit.record(session, actor, "tenant.create", "tenant", tenant.id, {"name": tenant.name})
         audit.record(session, actor, "user.create", "user", user.id, {"role": user.role})

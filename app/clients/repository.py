@@ -59,15 +59,14 @@ class ClientRepository(TenantRepository[Client]):
             query = query.where(Client.industry == industry)
         if country:
             query = query.where(Client.country == country.upper())
-        total = await self.count(query)
         order = {
             "name": (Client.name, Client.id),
             "-name": (Client.name.desc(), Client.id),
             "created_at": (Client.created_at, Client.id),
             "-created_at": (Client.created_at.desc(), Client.id),
         }[sort]
-        rows = await self.session.execute(query.order_by(*order).limit(limit).offset(offset))
-        return list(rows.all()), total
+        result, total = await self.paginate(query, order, limit=limit, offset=offset)
+        return list(result.all()), total
 
 
 class AccountRepository(TenantRepository[SocialAccount]):
@@ -87,13 +86,13 @@ class AccountRepository(TenantRepository[SocialAccount]):
         query = self._scoped().where(SocialAccount.client_id == client_id)
         if platform:
             query = query.where(SocialAccount.platform == platform)
-        total = await self.count(query)
-        rows = await self.session.execute(
-            query.order_by(SocialAccount.platform, SocialAccount.handle, SocialAccount.id)
-            .limit(limit)
-            .offset(offset)
+        result, total = await self.paginate(
+            query,
+            (SocialAccount.platform, SocialAccount.handle, SocialAccount.id),
+            limit=limit,
+            offset=offset,
         )
-        return list(rows.scalars()), total
+        return list(result.scalars()), total
 
     async def all_for_client(self, client_id: uuid.UUID) -> list[SocialAccount]:
         rows = await self.session.execute(

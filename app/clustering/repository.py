@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
-from sqlalchemy import Row, Select, func, literal_column
+from sqlalchemy import Row, Select, func
 
 from app.clustering.models import PostClusterAssignment, PostClusterModel
 from app.core.db import driver_connection
@@ -36,13 +36,13 @@ class ClusterModelRepository(TenantRepository[PostClusterModel]):
     async def page(
         self, client_id: uuid.UUID, *, limit: int, offset: int
     ) -> tuple[list[PostClusterModel], int]:
-        query = self._for_client(client_id)
-        total = await self.count(query)
-        query = query.order_by(PostClusterModel.version.desc())
-        query = query.limit(literal_column(str(int(limit)))).offset(
-            literal_column(str(int(offset)))
+        result, total = await self.paginate(
+            self._for_client(client_id),
+            (PostClusterModel.version.desc(),),  # unique per client
+            limit=limit,
+            offset=offset,
         )
-        return list((await self.session.execute(query)).scalars()), total
+        return list(result.scalars()), total
 
     async def next_version(self, client_id: uuid.UUID) -> int:
         query = self._scoped(func.coalesce(func.max(PostClusterModel.version), 0)).where(
@@ -102,16 +102,17 @@ class AssignmentRepository(TenantRepository[PostClusterAssignment]):
         )
         if cluster is not None:
             query = query.where(PostClusterAssignment.cluster == cluster)
-        total = await self.count(query)
-        query = query.order_by(
-            PostClusterAssignment.cluster,
-            PostClusterAssignment.distance,
-            PostClusterAssignment.post_id,
+        result, total = await self.paginate(
+            query,
+            (
+                PostClusterAssignment.cluster,
+                PostClusterAssignment.distance,
+                PostClusterAssignment.post_id,
+            ),
+            limit=limit,
+            offset=offset,
         )
-        query = query.limit(literal_column(str(int(limit)))).offset(
-            literal_column(str(int(offset)))
-        )
-        return list((await self.session.execute(query)).all()), total
+        return list(result.all()), total
 
 
 class PostEngagementRepository(TenantRepository[Post]):

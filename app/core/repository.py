@@ -1,4 +1,4 @@
-"""Tenant scoping in one place.
+"""Tenant scoping, pages of lists and conflicts, in one place.
 
 Every tenant-owned repository subclasses `TenantRepository`: it is built with the
 caller's `TenantScope` and starts every query from `_scoped()`, which adds the tenant
@@ -13,15 +13,33 @@ their SQL takes the tenant as `$1` and tests it first.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+import asyncpg
+from sqlalchemy import Result, Select, SQLColumnExpression, func, literal_column, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Base
+from app.core.errors import Conflict
 from app.core.scope import TenantScope
 
 M = TypeVar("M", bound=Base)
+OrderBy = SQLColumnExpression[Any]  # a column, or a column's .desc()
+
+# PostgreSQL's SQLSTATE for a unique (or primary key, or exclusion on equality) violation.
+UNIQUE_VIOLATION: str = asyncpg.UniqueViolationError.sqlstate
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether a database error is a unique-constraint violation, told by its SQLSTATE
+    (23505), never by the server's message, which depends on `lc_messages`.
+
+    Takes SQLAlchemy's `IntegrityError` (whose asyncpg adapter carries `sqlstate` on
+    `.orig`) or asyncpg's own exceptions (`.sqlstate`)."""
+    orig = exc.orig if isinstance(exc, IntegrityError) else exc
+    return getattr(orig, "sqlstate", None) == UNIQUE_VIOLATION
 
 
 class TenantReader:
@@ -32,11 +50,44 @@ class TenantReader:
         self.tenant_id = scope.tenant_id
 
 
-class TenantRepository(Generic[M]):
+class Repository:
+    """Queries on a session: the base of every repository."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def count(self, query: Select[Any]) -> int:
+        total = await self.session.execute(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        )
+        return int(total.scalar_one())
+
+    async def paginate(
+        self, query: Select[Any], order_by: Sequence[OrderBy], *, limit: int, offset: int
+    ) -> tuple[Result[*tuple[Any, ...]], int]:
+        """One page of `query` in the order `order_by` (which must be a total order, e.g.
+        ending with the id, so pages never overlap nor skip a row), and the number of
+        rows of the whole query.
+
+        LIMIT and OFFSET are written into the SQL as numbers, not sent as parameters:
+        with a parameter PostgreSQL's generic plan (DB_PLAN_CACHE_MODE) cannot see how
+        few rows are wanted, and scanned the primary key instead of the tenant index.
+        The caller takes the rows (`.all()`) or the objects (`.scalars()`).
+        """
+        total = await self.count(query)
+        page = (
+            query.order_by(*order_by)
+            .limit(literal_column(str(int(limit))))
+            .offset(literal_column(str(int(offset))))
+        )
+        return await self.session.execute(page), total
+
+
+class TenantRepository(Repository, Generic[M]):
     model: type[M]
 
     def __init__(self, session: AsyncSession, scope: TenantScope) -> None:
-        self.session = session
+        super().__init__(session)
         self.tenant_id = scope.tenant_id
 
     def _scoped(self, *columns: Any) -> Select[Any]:
@@ -57,22 +108,13 @@ class TenantRepository(Generic[M]):
     async def delete(self, obj: M) -> None:
         await self.session.delete(obj)
 
-    async def count(self, query: Select[Any]) -> int:
-        total = await self.session.execute(
-            select(func.count()).select_from(query.order_by(None).subquery())
-        )
-        return int(total.scalar_one())
-
 
 async def flush_or_conflict(session: AsyncSession, message: str) -> None:
-    """Flush; a unique-constraint violation becomes a 409 (the request rolls back)."""
-    from sqlalchemy.exc import IntegrityError
-
-    from app.core.errors import Conflict
-
+    """Flush; a unique-constraint violation becomes a 409 (the request rolls back). Any
+    other integrity error (a foreign key, a check) is not a conflict and propagates."""
     try:
         await session.flush()
     except IntegrityError as exc:
-        if "unique" in str(exc.orig).lower() or "duplicate" in str(exc.orig).lower():
+        if is_unique_violation(exc):
             raise Conflict(message)
         raise

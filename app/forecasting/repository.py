@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, literal_column
+from sqlalchemy import Select, func
 
 from app.core.repository import TenantRepository
 from app.forecasting.models import FollowerForecast
@@ -34,14 +34,13 @@ class ForecastRepository(TenantRepository[FollowerForecast]):
     async def page(
         self, client_id: uuid.UUID, account_id: uuid.UUID, *, limit: int, offset: int
     ) -> tuple[list[FollowerForecast], int]:
-        query = self._for_account(client_id, account_id)
-        total = await self.count(query)
-        # LIMIT/OFFSET inlined, as in the other lists, to keep the tenant index plan.
-        query = query.order_by(FollowerForecast.version.desc())
-        query = query.limit(literal_column(str(int(limit)))).offset(
-            literal_column(str(int(offset)))
+        result, total = await self.paginate(
+            self._for_account(client_id, account_id),
+            (FollowerForecast.version.desc(),),  # unique per account
+            limit=limit,
+            offset=offset,
         )
-        return list((await self.session.execute(query)).scalars()), total
+        return list(result.scalars()), total
 
     async def by_ids(
         self, client_id: uuid.UUID, account_id: uuid.UUID, ids: list[uuid.UUID]

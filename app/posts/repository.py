@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, Uuid, literal_column
+from sqlalchemy import Row, Table, Uuid
 
 from app.clients.models import SocialAccount
 from app.core.db import driver_connection
@@ -302,11 +302,8 @@ class MetricRepository(TenantRepository[AccountMetric]):
             query = query.where(AccountMetric.captured_at >= since)
         if until:
             query = query.where(AccountMetric.captured_at < until)
-        total = await self.count(query)
-        query = query.order_by(*METRIC_SORTS[sort]).limit(literal_column(str(int(limit))))
-        query = query.offset(literal_column(str(int(offset))))
-        rows = await self.session.execute(query)
-        return list(rows.all()), total
+        result, total = await self.paginate(query, METRIC_SORTS[sort], limit=limit, offset=offset)
+        return list(result.all()), total
 
 
 class BulkWriter:

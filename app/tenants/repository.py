@@ -5,10 +5,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import Role
-from app.core.repository import TenantRepository
+from app.core.repository import Repository, TenantRepository
 from app.tenants.models import ApiKey, AuditEvent, RefreshToken, Tenant, User
 
 
@@ -29,10 +28,10 @@ class UserRepository(TenantRepository[User]):
     model = User
 
     async def page(self, *, limit: int, offset: int) -> tuple[list[User], int]:
-        query = self._scoped().order_by(User.created_at, User.id)
-        total = await self.count(query)
-        rows = await self.session.execute(query.limit(limit).offset(offset))
-        return list(rows.scalars()), total
+        result, total = await self.paginate(
+            self._scoped(), (User.created_at, User.id), limit=limit, offset=offset
+        )
+        return list(result.scalars()), total
 
     async def count_active_owners(self) -> int:
         query = self._scoped(func.count()).where(User.role == Role.owner.value, User.is_active)
@@ -57,12 +56,13 @@ class ApiKeyRepository(TenantRepository[ApiKey]):
     async def page(
         self, *, limit: int, offset: int, include_revoked: bool
     ) -> tuple[list[ApiKey], int]:
-        query = self._scoped().order_by(ApiKey.created_at, ApiKey.id)
+        query = self._scoped()
         if not include_revoked:
             query = query.where(ApiKey.revoked_at.is_(None))
-        total = await self.count(query)
-        rows = await self.session.execute(query.limit(limit).offset(offset))
-        return list(rows.scalars()), total
+        result, total = await self.paginate(
+            query, (ApiKey.created_at, ApiKey.id), limit=limit, offset=offset
+        )
+        return list(result.scalars()), total
 
 
 class AuditRepository(TenantRepository[AuditEvent]):
@@ -98,17 +98,17 @@ class AuditRepository(TenantRepository[AuditEvent]):
             query = query.where(AuditEvent.created_at >= since)
         if until:
             query = query.where(AuditEvent.created_at < until)
-        total = await self.count(query)
-        query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        rows = await self.session.execute(query.limit(limit).offset(offset))
-        return list(rows.scalars()), total
+        result, total = await self.paginate(
+            query,
+            (AuditEvent.created_at.desc(), AuditEvent.id.desc()),
+            limit=limit,
+            offset=offset,
+        )
+        return list(result.scalars()), total
 
 
-class PlatformRepository:
+class PlatformRepository(Repository):
     """Cross-tenant reads for platform superusers only (the admin router guards it)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def list_tenants(
         self, *, limit: int, offset: int, active: bool | None
@@ -122,15 +122,10 @@ class PlatformRepository:
         query = select(Tenant, users)
         if active is not None:
             query = query.where(Tenant.is_active.is_(active))
-        total = int(
-            (
-                await self.session.execute(select(func.count()).select_from(query.subquery()))
-            ).scalar_one()
+        result, total = await self.paginate(
+            query, (Tenant.created_at, Tenant.id), limit=limit, offset=offset
         )
-        rows = await self.session.execute(
-            query.order_by(Tenant.created_at, Tenant.id).limit(limit).offset(offset)
-        )
-        return [(t, int(n)) for t, n in rows.all()], total
+        return [(t, int(n)) for t, n in result.all()], total
 
     async def get_tenant(self, tenant_id: uuid.UUID) -> Tenant | None:
         return await self.session.get(Tenant, tenant_id)
