@@ -7,6 +7,7 @@ from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
 from app.clustering.router import router as clustering_router
 from app.forecasting.router import router as forecasting_router
+from app.metrics.router import router as metrics_router
 from app.posts.router import router as posts_router
 from app.tenants.router import admin_router
 from app.tenants.router import router as tenant_router
@@ -15,6 +16,7 @@ from app.tenants.router import router as tenant_router
 # first (the documentation's order is set by the tags, not by this).
 API_ROUTERS: tuple[APIRouter, ...] = (
     posts_router,
+    metrics_router,
     clients_router,
     analyses_router,
     forecasting_router,

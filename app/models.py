@@ -7,7 +7,8 @@ from app.clustering.models import PostClusterAssignment, PostClusterModel
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.forecasting.models import FollowerForecast
-from app.posts.models import AccountMetric, Post
+from app.metrics.models import AccountMetric
+from app.posts.models import Post
 from app.tenants.models import ApiKey, AuditEvent, RefreshToken, Tenant, User
 
 __all__ = [

@@ -15,7 +15,8 @@ from app.clients.models import Client, SocialAccount
 from app.core.config import Settings
 from app.core.enums import Role
 from app.core.security import create_access_token, pwd_context, sha256_hex
-from app.posts.models import AccountMetric, Post
+from app.metrics.models import AccountMetric
+from app.posts.models import Post
 from app.tenants.models import ApiKey, Tenant, User
 
 PASSWORD = "correct-horse-battery"

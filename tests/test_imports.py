@@ -1,4 +1,5 @@
-"""Bulk imports of posts and metrics: formats, per-row errors, atomicity, upserts, size."""
+"""Bulk imports (app/core/imports.py), through the posts import: formats, per-row errors,
+atomicity, upserts, size. The metrics import: tests/test_metrics.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import Role
-from app.posts.models import AccountMetric, Post
+from app.posts.models import Post
 from tests.factories import TenantWorld, assert_problem
 
 FIELDS = [
@@ -211,36 +212,6 @@ async def test_row_cap_is_enforced(
     finally:
         settings.import_max_rows = original
     assert_problem(r, 413)
-
-
-async def test_metrics_import(
-    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
-) -> None:
-    rows = [
-        {
-            "platform": "instagram",
-            "account_handle": tenant_a.accounts[1].handle,
-            "captured_at": f"2026-01-{d:02d}T00:00:00Z",
-            "followers": 1000 + d,
-            "engagement_rate": 0.02,
-        }
-        for d in range(1, 29)
-    ]
-    rows.append(dict(rows[0]))  # duplicate of row 1
-    r = await client.post(
-        _url(tenant_a, "metrics"),
-        json=rows,
-        headers=tenant_a.headers(Role.analyst),
-        params={"mode": "partial"},
-    )
-    assert r.status_code == 200, r.text
-    assert (r.json()["inserted"], r.json()["failed"]) == (28, 1)
-    n = await session.execute(
-        select(func.count())
-        .select_from(AccountMetric)
-        .where(AccountMetric.account_id == tenant_a.accounts[1].id)
-    )
-    assert n.scalar_one() == 28
 
 
 async def test_import_100k_rows(

@@ -1,4 +1,4 @@
-"""Clients, accounts, posts and metrics: filters, sorting, pagination and rules."""
+"""Clients, accounts and posts: filters, sorting, pagination and rules."""
 
 from __future__ import annotations
 
@@ -189,15 +189,3 @@ async def test_client_crud_and_cascade(client: httpx.AsyncClient, tenant_a: Tena
         await client.get(f"/api/v1/clients/{created['id']}/accounts/{acc.json()['id']}", headers=h),
         404,
     )
-
-
-async def test_metrics_list_and_update(client: httpx.AsyncClient, tenant_a: TenantWorld) -> None:
-    h = tenant_a.headers(Role.analyst)
-    url = f"/api/v1/clients/{tenant_a.client.id}/metrics"
-    r = (await client.get(url, params={"sort": "-captured_at"}, headers=h)).json()
-    assert [m["followers"] for m in r["items"]] == [1002, 1001, 1000]
-    metric_id = r["items"][0]["id"]
-    r = await client.patch(f"{url}/{metric_id}", json={"followers": 1500}, headers=h)
-    assert r.json()["followers"] == 1500
-    r = await client.get(url, params={"account_id": str(tenant_a.accounts[1].id)}, headers=h)
-    assert r.json()["total"] == 0

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.enums import Platform
-from app.core.schemas import StrictModel
-from app.posts.schemas import Count, UtcDatetime
+from app.core.schemas import Count, StrictModel, UtcDatetime
 
 _RATES_EXAMPLE: dict[str, Any] = {"likes": 48.5, "comments": 5.2, "shares": 384.3, "views": 5069.3}
 _CLUSTER_EXAMPLE: dict[str, Any] = {

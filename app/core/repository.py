@@ -1,4 +1,4 @@
-"""Tenant scoping, pages of lists and conflicts, in one place.
+"""Tenant scoping, pages of lists, conflicts and bulk upserts, in one place.
 
 Every tenant-owned repository subclasses `TenantRepository`: it is built with the
 caller's `TenantScope` and starts every query from `_scoped()`, which adds the tenant
@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 import asyncpg
-from sqlalchemy import Result, Select, SQLColumnExpression, func, literal_column, select
+from sqlalchemy import Result, Select, SQLColumnExpression, Table, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import Base
+from app.core.db import Base, driver_connection
 from app.core.errors import Conflict
 from app.core.scope import TenantScope
 
@@ -40,6 +40,19 @@ def is_unique_violation(exc: BaseException) -> bool:
     `.orig`) or asyncpg's own exceptions (`.sqlstate`)."""
     orig = exc.orig if isinstance(exc, IntegrityError) else exc
     return getattr(orig, "sqlstate", None) == UNIQUE_VIOLATION
+
+
+def sort_orders(model: type[Base], sorts: Any) -> dict[str, tuple[OrderBy, OrderBy]]:
+    """The ORDER BY of each value of a list's sort `Literal` (the one definition of its
+    `sort` parameter): "field" ascending, "-field" descending, then the id in the same
+    direction, so the order is total."""
+    table = model.__table__
+    orders: dict[str, tuple[OrderBy, OrderBy]] = {}
+    for key in get_args(sorts):
+        column = table.c[key.removeprefix("-")]
+        descending = key.startswith("-")
+        orders[key] = (column.desc(), table.c.id.desc()) if descending else (column, table.c.id)
+    return orders
 
 
 class TenantReader:
@@ -108,6 +121,11 @@ class TenantRepository(Repository, Generic[M]):
     async def delete(self, obj: M) -> None:
         await self.session.delete(obj)
 
+    def bulk_writer(self, key: tuple[str, ...]) -> BulkWriter:
+        """Upserts of this repository's table on its natural key `key`, in the session's
+        transaction (bulk imports)."""
+        return BulkWriter(self.session, self.model.__table__, key)  # type: ignore[arg-type]
+
 
 async def flush_or_conflict(session: AsyncSession, message: str) -> None:
     """Flush; a unique-constraint violation becomes a 409 (the request rolls back). Any
@@ -118,3 +136,50 @@ async def flush_or_conflict(session: AsyncSession, message: str) -> None:
         if is_unique_violation(exc):
             raise Conflict(message)
         raise
+
+
+class BulkWriter:
+    """Upserts batches of rows of one table on its natural key, counting new vs updated.
+
+    Rows are COPYed into a temporary table and merged with one INSERT ... ON CONFLICT:
+    an order of magnitude faster than multi-row INSERTs built by the ORM for 100k rows.
+    It uses the session's own connection, so it is part of the request's transaction.
+    Rows carry every column they set, `tenant_id` included.
+    """
+
+    def __init__(self, session: AsyncSession, table: Table, key: tuple[str, ...]) -> None:
+        self.session = session
+        self.table = table
+        self.key = key
+        self.staging = f"import_{table.name}"
+        self._ready = False
+
+    async def upsert(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
+        if not rows:
+            return 0, 0
+        driver = await driver_connection(self.session)
+        columns = list(rows[0])
+        if not self._ready:
+            await driver.execute(
+                f'CREATE TEMP TABLE IF NOT EXISTS "{self.staging}" '
+                f'(LIKE "{self.table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
+            )
+            self._ready = True
+        await driver.execute(f'TRUNCATE "{self.staging}"')
+        await driver.copy_records_to_table(
+            self.staging, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+        )
+        skip = {*self.key, "id", "tenant_id", "created_at", "client_id"}
+        updates = [f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in skip]
+        updates.append("updated_at = now()")
+        names = ", ".join(f'"{c}"' for c in columns)
+        keys = ", ".join(f'"{c}"' for c in self.key)
+        # xmax = 0 on a returned row means it was inserted, not updated.
+        row = await driver.fetchrow(
+            f'WITH merged AS (INSERT INTO "{self.table.name}" ({names}) '
+            f'SELECT {names} FROM "{self.staging}" '
+            f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(updates)} "
+            f"RETURNING (xmax = 0) AS inserted) "
+            f"SELECT count(*) FILTER (WHERE inserted) AS ins, count(*) AS total FROM merged"
+        )
+        return int(row["ins"]), int(row["total"]) - int(row["ins"])

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+# A count of something (likes, followers): never negative, and within a BIGINT.
+Count = Annotated[int, Field(ge=0, le=10**13)]
+# Times must carry a zone; they are normalised to UTC, as stored and returned.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda d: d.astimezone(UTC))]
 
 
 def _reject_nul(value: Any) -> None:

@@ -13,7 +13,8 @@ from app.core.db import Database
 from app.core.enums import Role
 from app.core.security import pwd_context
 from app.demo.generator import generate_demo
-from app.posts.models import AccountMetric, Post
+from app.metrics.models import AccountMetric
+from app.posts.models import Post
 from app.tenants.models import Tenant, User
 
 logger = logging.getLogger(__name__)

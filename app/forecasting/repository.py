@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, func
 
 from app.core.repository import TenantRepository
 from app.forecasting.models import FollowerForecast
-from app.posts.models import AccountMetric
 
 VersionRef = uuid.UUID | Literal["latest"]
 
@@ -65,20 +63,4 @@ class ForecastRepository(TenantRepository[FollowerForecast]):
         return int((await self.session.execute(query)).scalar_one()) + 1
 
 
-class FollowerSeriesRepository(TenantRepository[AccountMetric]):
-    """Reads the follower counts of one account (the input of a forecast)."""
-
-    model = AccountMetric
-
-    async def points(
-        self, client_id: uuid.UUID, account_id: uuid.UUID
-    ) -> list[tuple[datetime, int]]:
-        query = (
-            self._scoped(AccountMetric.captured_at, AccountMetric.followers)
-            .where(AccountMetric.client_id == client_id, AccountMetric.account_id == account_id)
-            .order_by(AccountMetric.captured_at)
-        )
-        return [(r[0], int(r[1])) for r in (await self.session.execute(query)).all()]
-
-
-__all__ = ["FollowerSeriesRepository", "ForecastRepository", "VersionRef"]
+__all__ = ["ForecastRepository", "VersionRef"]

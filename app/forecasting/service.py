@@ -19,7 +19,7 @@ from app.core.errors import NotFound, UnprocessableEntity
 from app.core.repository import flush_or_conflict
 from app.forecasting import model
 from app.forecasting.models import FollowerForecast
-from app.forecasting.repository import FollowerSeriesRepository, ForecastRepository, VersionRef
+from app.forecasting.repository import ForecastRepository, VersionRef
 from app.forecasting.schemas import (
     ComparedVersion,
     ForecastComparison,
@@ -27,6 +27,7 @@ from app.forecasting.schemas import (
     ForecastTrain,
     PredictionPoint,
 )
+from app.metrics import service as metrics_service
 from app.tenants import audit
 
 VERSION_NOT_FOUND = "Forecast version not found"
@@ -43,7 +44,7 @@ async def train_forecast(
 ) -> FollowerForecast:
     async with db.session() as session, session.begin():
         await clients_service.get_account(session, auth, client_id, account_id)
-        points = await FollowerSeriesRepository(session, auth.scope).points(client_id, account_id)
+        points = await metrics_service.follower_series(session, auth.scope, client_id, account_id)
     try:
         fit = await asyncio.to_thread(model.fit_forecast, points, data.holdout_fraction)
     except model.NotEnoughData as exc:

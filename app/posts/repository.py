@@ -5,17 +5,16 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, Uuid
+from sqlalchemy import Row, Uuid
 
 from app.clients.models import SocialAccount
 from app.core.db import driver_connection
 from app.core.fastjson import dumps
 from app.core.rendered import RenderedRows
 from app.core.repository import TenantReader, TenantRepository
-from app.posts.models import AccountMetric, Post
+from app.posts.models import Post
 
 POST_COLUMNS = tuple(c for c in Post.__table__.c if c.name not in ("tenant_id",))
-METRIC_COLUMNS = tuple(c for c in AccountMetric.__table__.c if c.name not in ("tenant_id",))
 
 
 def _analysis_columns() -> tuple[Any, ...]:
@@ -57,10 +56,6 @@ POST_SORTS = {
     "-shares": (Post.shares.desc(), Post.id.desc()),
     "views": (Post.views, Post.id),
     "-views": (Post.views.desc(), Post.id.desc()),
-}
-METRIC_SORTS = {
-    "captured_at": (AccountMetric.captured_at, AccountMetric.id),
-    "-captured_at": (AccountMetric.captured_at.desc(), AccountMetric.id.desc()),
 }
 
 
@@ -271,82 +266,3 @@ class PostRepository(TenantRepository[Post]):
             self.tenant_id,
         )
         return int(str(status).split()[-1])
-
-
-class MetricRepository(TenantRepository[AccountMetric]):
-    model = AccountMetric
-
-    async def get_for_client(
-        self, client_id: uuid.UUID, metric_id: uuid.UUID
-    ) -> AccountMetric | None:
-        query = self._scoped().where(
-            AccountMetric.id == metric_id, AccountMetric.client_id == client_id
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def page(
-        self,
-        client_id: uuid.UUID,
-        *,
-        limit: int,
-        offset: int,
-        account_id: uuid.UUID | None,
-        since: datetime | None,
-        until: datetime | None,
-        sort: str,
-    ) -> tuple[list[Row[Any]], int]:
-        query = self._scoped(*METRIC_COLUMNS).where(AccountMetric.client_id == client_id)
-        if account_id:
-            query = query.where(AccountMetric.account_id == account_id)
-        if since:
-            query = query.where(AccountMetric.captured_at >= since)
-        if until:
-            query = query.where(AccountMetric.captured_at < until)
-        result, total = await self.paginate(query, METRIC_SORTS[sort], limit=limit, offset=offset)
-        return list(result.all()), total
-
-
-class BulkWriter:
-    """Upserts batches of rows of one table on its natural key, counting new vs updated.
-
-    Rows are COPYed into a temporary table and merged with one INSERT ... ON CONFLICT:
-    an order of magnitude faster than multi-row INSERTs built by the ORM for 100k rows.
-    It uses the session's own connection, so it is part of the request's transaction.
-    """
-
-    def __init__(self, repo: TenantRepository[Any], table: Table, key: tuple[str, ...]) -> None:
-        self.session = repo.session
-        self.table = table
-        self.key = key
-        self.staging = f"import_{table.name}"
-        self._ready = False
-
-    async def upsert(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        if not rows:
-            return 0, 0
-        driver = await driver_connection(self.session)
-        columns = list(rows[0])
-        if not self._ready:
-            await driver.execute(
-                f'CREATE TEMP TABLE IF NOT EXISTS "{self.staging}" '
-                f'(LIKE "{self.table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
-            )
-            self._ready = True
-        await driver.execute(f'TRUNCATE "{self.staging}"')
-        await driver.copy_records_to_table(
-            self.staging, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
-        )
-        skip = {*self.key, "id", "tenant_id", "created_at", "client_id"}
-        updates = [f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in skip]
-        updates.append("updated_at = now()")
-        names = ", ".join(f'"{c}"' for c in columns)
-        keys = ", ".join(f'"{c}"' for c in self.key)
-        # xmax = 0 on a returned row means it was inserted, not updated.
-        row = await driver.fetchrow(
-            f'WITH merged AS (INSERT INTO "{self.table.name}" ({names}) '
-            f'SELECT {names} FROM "{self.staging}" '
-            f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(updates)} "
-            f"RETURNING (xmax = 0) AS inserted) "
-            f"SELECT count(*) FILTER (WHERE inserted) AS ins, count(*) AS total FROM merged"
-        )
-        return int(row["ins"]), int(row["total"]) - int(row["ins"])

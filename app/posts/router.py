@@ -4,31 +4,21 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.auth import AnalystDep, AuthContext, ReaderDep
+from app.core.auth import AnalystDep, ReaderDep
 from app.core.bulk import IMPORT_OPENAPI, open_upload
-from app.core.config import Settings
 from app.core.enums import Platform
 from app.core.errors import problem_responses
 from app.core.fastjson import page_response
-from app.core.memory import release_memory
-from app.core.pagination import MAX_LIMIT, Page, PageDep
+from app.core.imports import ImportMode, ImportResult, ModeQuery, release_memory_after
+from app.core.pagination import MAX_LIMIT, Page
 from app.core.routing import API_PREFIX
 from app.core.session import DatabaseDep, SessionDep, SettingsDep
 from app.posts import service
-from app.posts.schemas import (
-    ImportResult,
-    MetricCreate,
-    MetricOut,
-    MetricUpdate,
-    PostCreate,
-    PostOut,
-    PostUpdate,
-)
+from app.posts.schemas import PostCreate, PostOut, PostUpdate
 
 router = APIRouter(prefix=API_PREFIX + "/clients/{client_id}", tags=["posts and metrics"])
 
@@ -113,38 +103,6 @@ async def post_list_query(request: Request) -> PostListQuery:
 _QUERY_NAMES = tuple(PostListQuery.model_fields)
 PostListQueryDep = Annotated[PostListQuery, Depends(post_list_query)]
 
-ModeQuery = Annotated[
-    service.ImportMode,
-    Query(
-        description="atomic: any bad row rejects the whole document (nothing written); "
-        "partial: valid rows are written and bad rows reported"
-    ),
-]
-
-
-LARGE_IMPORT_ROWS = 10_000  # after an import this large, give freed memory back
-
-
-async def _import(
-    request: Request,
-    background: BackgroundTasks,
-    session: AsyncSession,
-    auth: AuthContext,
-    settings: Settings,
-    client_id: uuid.UUID,
-    kind: service.ImportKind,
-    mode: service.ImportMode,
-) -> ImportResult:
-    """Both import endpoints: stream the upload to disk, then import its rows."""
-    source = await open_upload(request, settings.import_max_bytes)
-    result = await service.import_rows(
-        session, auth, client_id, source, kind, mode=mode, max_rows=settings.import_max_rows
-    )
-    if result.received >= LARGE_IMPORT_ROWS:
-        # After the response, so after the commit: not while the import holds its locks.
-        background.add_task(release_memory)
-    return result
-
 
 @router.get(
     "/posts",
@@ -214,11 +172,14 @@ async def import_posts(
     session: SessionDep,
     auth: AnalystDep,
     settings: SettingsDep,
-    mode: ModeQuery = service.ImportMode.atomic,
+    mode: ModeQuery = ImportMode.atomic,
 ) -> ImportResult:
-    return await _import(
-        request, background, session, auth, settings, client_id, service.POSTS, mode
+    source = await open_upload(request, settings.import_max_bytes)
+    result = await service.import_posts(
+        session, auth, client_id, source, mode=mode, max_rows=settings.import_max_rows
     )
+    release_memory_after(background, result)
+    return result
 
 
 @router.get("/posts/{post_id}", response_model=PostOut, summary="One post", responses=READ)
@@ -251,108 +212,4 @@ async def delete_post(
     client_id: uuid.UUID, post_id: uuid.UUID, session: SessionDep, auth: AnalystDep
 ) -> Response:
     await service.delete_post(session, auth, client_id, post_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get(
-    "/metrics",
-    response_model=Page[MetricOut],
-    summary="List a client's account metrics",
-    responses=READ,
-)
-async def list_metrics(
-    client_id: uuid.UUID,
-    session: SessionDep,
-    auth: ReaderDep,
-    page: PageDep,
-    account_id: uuid.UUID | None = None,
-    since: Annotated[datetime | None, Query(description="captured_at >= since")] = None,
-    until: Annotated[datetime | None, Query(description="captured_at < until")] = None,
-    sort: Literal["captured_at", "-captured_at"] = "captured_at",
-) -> Page[MetricOut]:
-    rows, total = await service.list_metrics(
-        session,
-        auth,
-        client_id,
-        limit=page.limit,
-        offset=page.offset,
-        account_id=account_id,
-        since=since,
-        until=until,
-        sort=sort,
-    )
-    return Page(
-        items=[MetricOut.model_validate(r._mapping) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
-
-
-@router.post(
-    "/metrics",
-    response_model=MetricOut,
-    status_code=status.HTTP_201_CREATED,
-    summary="Record an account metric",
-    responses=WRITE,
-)
-async def create_metric(
-    client_id: uuid.UUID, data: MetricCreate, session: SessionDep, auth: AnalystDep
-) -> MetricOut:
-    return MetricOut.model_validate(await service.create_metric(session, auth, client_id, data))
-
-
-@router.post(
-    "/metrics/import",
-    response_model=ImportResult,
-    summary="Import metrics from a JSON array or a CSV (upsert on account + captured_at)",
-    openapi_extra=IMPORT_OPENAPI,
-    responses=IMPORT,
-)
-async def import_metrics(
-    client_id: uuid.UUID,
-    request: Request,
-    background: BackgroundTasks,
-    session: SessionDep,
-    auth: AnalystDep,
-    settings: SettingsDep,
-    mode: ModeQuery = service.ImportMode.atomic,
-) -> ImportResult:
-    return await _import(
-        request, background, session, auth, settings, client_id, service.METRICS, mode
-    )
-
-
-@router.get("/metrics/{metric_id}", response_model=MetricOut, summary="One metric", responses=READ)
-async def get_metric(
-    client_id: uuid.UUID, metric_id: uuid.UUID, session: SessionDep, auth: ReaderDep
-) -> MetricOut:
-    return MetricOut.model_validate(await service.get_metric(session, auth, client_id, metric_id))
-
-
-@router.patch(
-    "/metrics/{metric_id}", response_model=MetricOut, summary="Update a metric", responses=WRITE
-)
-async def update_metric(
-    client_id: uuid.UUID,
-    metric_id: uuid.UUID,
-    data: MetricUpdate,
-    session: SessionDep,
-    auth: AnalystDep,
-) -> MetricOut:
-    return MetricOut.model_validate(
-        await service.update_metric(session, auth, client_id, metric_id, data)
-    )
-
-
-@router.delete(
-    "/metrics/{metric_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a metric",
-    responses=WRITE,
-)
-async def delete_metric(
-    client_id: uuid.UUID, metric_id: uuid.UUID, session: SessionDep, auth: AnalystDep
-) -> Response:
-    await service.delete_metric(session, auth, client_id, metric_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,11 +17,8 @@ from pydantic import (
 
 from app.clients.schemas import Handle, Url
 from app.core.enums import ContentType, Platform
-from app.core.schemas import StrictModel
+from app.core.schemas import Count, StrictModel, UtcDatetime
 
-Count = Annotated[int, Field(ge=0, le=10**13)]
-# Times must carry a zone; they are normalised to UTC, as stored and returned.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda d: d.astimezone(UTC))]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 _HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
@@ -152,74 +148,3 @@ class PostOut(BaseModel):
     enriched_at: datetime | None
     created_at: datetime
     updated_at: datetime
-
-
-class MetricFields(StrictModel):
-    captured_at: UtcDatetime = Field(examples=["2026-03-14T00:00:00Z"])
-    followers: Count = Field(examples=[125_400])
-    following: Count = 0
-    posts_total: Count = 0
-    engagement_rate: Annotated[float, Field(ge=0, le=100)] = Field(
-        default=0.0, description="Engagements per impression, as a fraction (0.034 = 3.4%)"
-    )
-    reach: Count = 0
-    impressions: Count = 0
-
-
-class MetricCreate(MetricFields):
-    account_id: uuid.UUID
-
-
-class MetricImportRow(MetricFields):
-    account_id: uuid.UUID | None = None
-    platform: Platform | None = None
-    account_handle: Handle | None = None
-
-    @model_validator(mode="after")
-    def _account_given(self) -> MetricImportRow:
-        if self.account_id is None and (self.platform is None or self.account_handle is None):
-            raise ValueError("give account_id, or platform and account_handle")
-        return self
-
-
-class MetricUpdate(StrictModel):
-    followers: Count | None = None
-    following: Count | None = None
-    posts_total: Count | None = None
-    engagement_rate: Annotated[float, Field(ge=0, le=100)] | None = None
-    reach: Count | None = None
-    impressions: Count | None = None
-
-
-class MetricOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    client_id: uuid.UUID
-    account_id: uuid.UUID
-    platform: Platform | None = None
-    captured_at: datetime
-    followers: int
-    following: int
-    posts_total: int
-    engagement_rate: float
-    reach: int
-    impressions: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class RowError(BaseModel):
-    row: int = Field(description="1-based row number in the document (CSV: data rows)")
-    field: str | None = None
-    message: str
-
-
-class ImportResult(BaseModel):
-    received: int = Field(description="Rows read from the document")
-    inserted: int
-    updated: int
-    failed: int = Field(description="Rows rejected (not written)")
-    mode: str
-    errors: list[RowError] = Field(description="Up to 1,000 row errors")
-    errors_truncated: bool = False

@@ -21,7 +21,7 @@ from app.core.auth import AuthContext
 from app.core.enums import Role
 from app.forecasting import model, service
 from app.forecasting.models import FollowerForecast
-from app.posts.models import AccountMetric
+from app.metrics.models import AccountMetric
 from tests.factories import TenantWorld
 
 # The world's metrics are on accounts[0], 2026-03-01..03 at 12:00 UTC.
