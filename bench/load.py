@@ -158,7 +158,8 @@ class Server:
             "DATABASE_URL": db_url,
             "LOG_LEVEL": "WARNING",
             "SEED_DEMO": "false",
-            # Measured as deployed with docker-compose: job workers in their own process.
+            # No job worker in the API processes, as with docker-compose (where the worker
+            # is a process of its own); none is started here: no scenario queues a job.
             "RUN_WORKER_IN_PROCESS": "false",
             **extra_env,
         }
@@ -362,7 +363,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed (apt-get install wrk)")
+        sys.exit("wrk is not installed (apt-get update && apt-get install -y wrk)")
 
     from app.core.embedded import start_embedded, to_async_url
 
