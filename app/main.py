@@ -25,10 +25,10 @@ from app.core.embedded import start_embedded, to_async_url
 from app.core.errors import ServiceUnavailable, install_error_handlers, problem_responses
 from app.core.logging import configure_logging
 from app.core.nul_guard import RejectNulQueryMiddleware
+from app.core.rendered import RenderedRows
 from app.core.routing import mount_flat
 from app.core.security import PasswordHasher
 from app.jobs import runtime_app, start_background_worker
-from app.posts.repository import POST_RENDERED
 
 DESCRIPTION = """
 Pixely keeps an agency's clients (the brands it analyses), their social accounts, posts
@@ -66,7 +66,6 @@ def database_url(settings: Settings) -> str:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    POST_RENDERED.resize(settings.post_list_cache_mb * 2**20)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,6 +115,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.settings = settings
+    # Each post as rendered for the list, by row version, per worker (app/core/rendered.py).
+    app.state.rendered_posts = RenderedRows(settings.post_list_cache_mb * 2**20)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

@@ -13,9 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import rendered
+from app.core.config import Settings
 from app.core.enums import Role
 from app.core.rendered import RenderedRows
-from app.posts.repository import POST_RENDERED, PostReader
+from app.main import create_app
+from app.posts.repository import PostReader
 from tests.factories import TenantWorld
 
 # --- the cache alone -------------------------------------------------------------------
@@ -55,24 +57,41 @@ def test_entries_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cache.get_many(["a"]) == [None]
 
 
+def test_each_app_has_its_own_cache_sized_by_the_settings(settings: Settings) -> None:
+    sized = create_app(settings.model_copy(update={"post_list_cache_mb": 3}))
+    off = create_app(settings.model_copy(update={"post_list_cache_mb": 0}))
+    assert sized.state.rendered_posts.max_bytes == 3 * 2**20
+    assert not off.state.rendered_posts.enabled
+    assert sized.state.rendered_posts is not off.state.rendered_posts
+
+
 # --- the list ---------------------------------------------------------------------------
 
 
 @pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+def cache(app: Any) -> RenderedRows:
+    """The app's rendered posts (one per app, made by create_app)."""
+    rendered_posts: RenderedRows = app.state.rendered_posts
+    return rendered_posts
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch, cache: RenderedRows) -> Iterator[list[int]]:
     """How many posts each list request read whole and rendered."""
     counts: list[int] = []
     original = PostReader._render
 
-    async def counting(self: PostReader, rest: str, args: list[Any]) -> list[tuple[Any, bytes]]:
-        out = await original(self, rest, args)
+    async def counting(
+        self: PostReader, conn: Any, rest: str, args: list[Any]
+    ) -> list[tuple[Any, bytes]]:
+        out = await original(self, conn, rest, args)
         counts.append(len(out))
         return out
 
     monkeypatch.setattr(PostReader, "_render", counting)
-    POST_RENDERED.clear()
+    cache.clear()
     yield counts
-    POST_RENDERED.clear()
+    cache.clear()
 
 
 def _posts(w: TenantWorld) -> str:
@@ -80,7 +99,7 @@ def _posts(w: TenantWorld) -> str:
 
 
 async def test_a_page_is_rendered_once_and_is_the_same_bytes_without_the_cache(
-    client: httpx.AsyncClient, tenant_a: TenantWorld, renders: list[int]
+    client: httpx.AsyncClient, tenant_a: TenantWorld, renders: list[int], cache: RenderedRows
 ) -> None:
     h = tenant_a.headers(Role.viewer)
     first = await client.get(_posts(tenant_a), headers=h)
@@ -92,15 +111,15 @@ async def test_a_page_is_rendered_once_and_is_the_same_bytes_without_the_cache(
     assert again.content == first.content
     assert overlapping.json()["items"] == first.json()["items"][2:5]
 
-    size = POST_RENDERED.max_bytes
-    POST_RENDERED.resize(0)  # POST_LIST_CACHE_MB=0
+    size = cache.max_bytes
+    cache.resize(0)  # POST_LIST_CACHE_MB=0
     try:
         uncached = await client.get(_posts(tenant_a), headers=h)
         empty = await client.get(_posts(tenant_a), headers=h, params={"offset": 50})
     finally:
-        POST_RENDERED.resize(size)
+        cache.resize(size)
     assert uncached.content == first.content
-    assert len(POST_RENDERED) == 0
+    assert len(cache) == 0
     assert empty.json() == {"items": [], "total": 6, "limit": 50, "offset": 50}
 
 
@@ -140,6 +159,7 @@ async def test_a_post_changed_between_the_two_reads_leaves_a_consistent_page(
     client: httpx.AsyncClient,
     tenant_a: TenantWorld,
     renders: list[int],
+    cache: RenderedRows,
     monkeypatch: pytest.MonkeyPatch,
     change: str,
 ) -> None:
@@ -150,13 +170,13 @@ async def test_a_post_changed_between_the_two_reads_leaves_a_consistent_page(
         for p in (await client.get(_posts(tenant_a), headers=h, params=mentions)).json()["items"]
     ]
     assert len(ids) == 4
-    POST_RENDERED.clear()
+    cache.clear()
     counting = PostReader._render
 
-    async def change_first(self: PostReader, rest: str, args: list[Any]) -> Any:
+    async def change_first(self: PostReader, conn: Any, rest: str, args: list[Any]) -> Any:
         if "unnest(" in rest:  # the second read: the first post changed just before
-            await self.conn.execute(change, ids[0])
-        return await counting(self, rest, args)
+            await conn.execute(change, ids[0])
+        return await counting(self, conn, rest, args)
 
     monkeypatch.setattr(PostReader, "_render", change_first)
     page = (await client.get(_posts(tenant_a), headers=h, params=mentions)).json()

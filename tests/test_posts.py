@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import get_args
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.enums import Role
 from app.posts.models import Post
-from app.posts.schemas import PostOut
+from app.posts.schemas import PostOut, PostSort
 from tests.factories import TenantWorld, assert_problem
 
 
@@ -62,6 +64,26 @@ async def test_post_sort_and_pagination(client: httpx.AsyncClient, tenant_a: Ten
     assert seen == [f"ext-{i}" for i in range(5, -1, -1)]
 
 
+@pytest.mark.parametrize("sort", get_args(PostSort))
+async def test_every_sort_key_orders_by_its_field_then_the_id(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld, sort: str
+) -> None:
+    """The sort parameter's values are the ORDER BY's keys (one definition, PostSort)."""
+    for post in tenant_a.posts[:3]:  # ties on every field: the id decides
+        post.likes = post.comments = post.shares = post.views = 7
+        post.published_at = tenant_a.posts[3].published_at
+    await session.flush()
+    items = (
+        await client.get(
+            _posts(tenant_a), headers=tenant_a.headers(Role.viewer), params={"sort": sort}
+        )
+    ).json()["items"]
+    name = sort.removeprefix("-")
+    keys = [(item[name], item["id"]) for item in items]
+    assert keys == sorted(keys, reverse=sort.startswith("-"))
+    assert len(items) == 6
+
+
 async def test_post_filters_reject_bad_values_in_query(
     client: httpx.AsyncClient, tenant_a: TenantWorld
 ) -> None:
@@ -111,7 +133,8 @@ async def test_list_items_are_the_posts_as_read_one_by_one(
     for item in page["items"]:
         one = (await client.get(f"{_posts(tenant_a)}/{item['id']}", headers=h)).json()
         assert item == one
-        assert set(item) == set(PostOut.model_fields)
+        # The list's keys are PostOut's fields, in its order (what Pydantic writes).
+        assert list(item) == list(PostOut.model_fields)
         PostOut.model_validate(item)
     by_id = {item["id"]: item for item in page["items"]}
     assert by_id[str(posts[0].id)]["published_at"] == "2026-03-01T09:30:15.120000Z"

@@ -5,8 +5,9 @@ caller's `TenantScope` and starts every query from `_scoped()`, which adds the t
 filter. There is no other way to read tenant data, so another tenant's id simply
 finds nothing (404), never a 403 and never its data.
 
-The two hottest reads (one client, a page of posts) skip the ORM session: they subclass
-`TenantReader`, built the same way from the `TenantScope`, on a bare asyncpg connection;
+The two hottest reads (one client, a page of posts) skip the ORM session: they read on a
+bare asyncpg connection (`TenantReader` for one client; the posts list's `PostReader`
+takes its own from the pool for each page), built the same way from the `TenantScope`;
 their SQL takes the tenant as `$1` and tests it first.
 """
 

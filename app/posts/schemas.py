@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +17,7 @@ from pydantic import (
 
 from app.clients.schemas import Handle, Url
 from app.core.enums import ContentType, Platform
+from app.core.pagination import MAX_LIMIT
 from app.core.schemas import Count, StrictModel, UtcDatetime
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -148,3 +149,48 @@ class PostOut(BaseModel):
     enriched_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+# The posts list's orders, the only definition: the `sort` query parameter's values and
+# the list's ORDER BY (app/posts/repository.py) both come from it. "-" means descending;
+# ties are broken by the id in the same direction.
+PostSort = Literal[
+    "published_at",
+    "-published_at",
+    "likes",
+    "-likes",
+    "comments",
+    "-comments",
+    "shares",
+    "-shares",
+    "views",
+    "-views",
+]
+Sentiment = Literal["positive", "neutral", "negative"]
+Emotion = Literal["anger", "disgust", "fear", "joy", "sadness", "surprise", "trust", "neutral"]
+Frame = Literal["conflict", "human_interest", "economic", "morality", "responsibility", "brand"]
+
+
+class PostListQuery(BaseModel):
+    """The posts list's whole query string: its filters and its page."""
+
+    account_id: uuid.UUID | None = None
+    platform: Platform | None = None
+    since: datetime | None = Field(default=None, description="published_at >= since")
+    until: datetime | None = Field(default=None, description="published_at < until")
+    q: str | None = Field(default=None, max_length=200, description="Text contains")
+    is_own: bool | None = Field(
+        default=None, description="true: the brand's own posts; false: mentions by others"
+    )
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    hashtag: str | None = Field(default=None, max_length=200)
+    sentiment: Sentiment | None = Field(
+        default=None,
+        description="Posts an analysis labelled so (e.g. the negative posts of March)",
+    )
+    emotion: Emotion | None = None
+    topic: str | None = Field(default=None, max_length=120)
+    frame: Frame | None = None
+    sort: PostSort = "-published_at"
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="Items per page")
+    offset: int = Field(default=0, ge=0, le=10_000_000, description="Items to skip")

@@ -20,7 +20,14 @@ from app.core.repository import flush_or_conflict
 from app.core.scope import TenantScope
 from app.posts.models import Post
 from app.posts.repository import PostReader, PostRepository
-from app.posts.schemas import PostCreate, PostImportRow, PostUpdate, hashtags_in, mentions_in
+from app.posts.schemas import (
+    PostCreate,
+    PostImportRow,
+    PostListQuery,
+    PostUpdate,
+    hashtags_in,
+    mentions_in,
+)
 from app.tenants import audit
 
 
@@ -45,12 +52,12 @@ async def _account_platform(
 # --- posts -----------------------------------------------------------------------------
 
 
-async def list_post_rows(
-    conn: Any, auth: AuthContext, client_id: uuid.UUID, **filters: Any
+async def list_posts(
+    reader: PostReader, client_id: uuid.UUID, query: PostListQuery
 ) -> tuple[list[bytes], int]:
-    """The list endpoint's fast path, on a bare connection (`Database.read_connection`): (the
-    page's posts rendered as JSON, the total); see PostReader.page_rows."""
-    page = await PostReader(conn, auth.scope).page_rows(client_id, **filters)
+    """The list endpoint's fast path: (the page's posts rendered as JSON, the total); see
+    PostReader.page. 404 when the client is not the caller's."""
+    page = await reader.page(client_id, query)
     if page is None:
         raise NotFound(clients_service.CLIENT_NOT_FOUND)
     return page
