@@ -126,7 +126,7 @@ async def _work(url: str, settings: Settings, concurrency: int) -> None:
 
     from app.analyses.tasks import WorkerContext, set_worker_context
     from app.core.db import Database
-    from app.jobs import run_worker, runtime_app
+    from app.core.jobs import run_worker, runtime_app
 
     db = Database.from_settings(settings, url)
     jobs = runtime_app(url)

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
+from app.analyses import registry
 from app.analyses.tasks import WorkerContext, set_worker_context
 from app.api import API_ROUTERS
 from app.core.auth import document_security
@@ -23,12 +24,12 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.embedded import start_embedded, to_async_url
 from app.core.errors import ServiceUnavailable, install_error_handlers, problem_responses
+from app.core.jobs import runtime_app, start_background_worker
 from app.core.logging import configure_logging
 from app.core.nul_guard import RejectNulQueryMiddleware
 from app.core.rendered import RenderedRows
 from app.core.routing import mount_flat
 from app.core.security import PasswordHasher
-from app.jobs import runtime_app, start_background_worker
 
 DESCRIPTION = """
 Pixely keeps an agency's clients (the brands it analyses), their social accounts, posts
@@ -39,13 +40,18 @@ login is printed by `pixely serve`), or send an `X-API-Key` header.
 Errors are `application/problem+json` (RFC 9457).
 """
 
+ANALYSES = (
+    "Run the questions on a client's posts (one now, or several as a job), read the "
+    "history, the latest insights, and analyse loose texts. The questions (key or slug):\n"
+    + "\n".join(f"- `{q.key}` `{q.slug}`: {q.summary}" for q in registry.QUESTIONS)
+)
 TAGS = [
     {"name": "auth", "description": "Register, log in, rotate and revoke tokens."},
     {"name": "tenant", "description": "The current agency: users, API keys, audit log."},
     {"name": "admin", "description": "Platform superusers: every tenant."},
     {"name": "clients", "description": "The brands an agency analyses and their accounts."},
     {"name": "posts and metrics", "description": "A client's posts and audience metrics."},
-    {"name": "analyses", "description": "Q1-Q10 runs, jobs, history, insights, text analysis."},
+    {"name": "analyses", "description": ANALYSES},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 

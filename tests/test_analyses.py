@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analyses import loader
 from app.analyses.models import AnalysisRun
-from app.analyses.results import RESULT_MODELS
+from app.analyses.registry import BY_KEY
 from app.core.enums import Role
 from app.demo.generator import DEMO_CLIENTS, generate_posts
 from app.posts.models import Post
@@ -112,7 +112,7 @@ async def test_every_question_on_generated_data(
     assert run["status"] == "succeeded", run["error"]
     assert run["engine"] == "local"
     assert run["posts_analyzed"] >= 400
-    RESULT_MODELS[question].model_validate(run["result"])
+    BY_KEY[question].result.model_validate(run["result"])
     stored = (
         await session.execute(
             select(AnalysisRun.result).where(AnalysisRun.id == uuid.UUID(run["id"]))
@@ -309,9 +309,9 @@ async def test_idempotency_key_replays(
 
 
 def _q7_answer(n: int) -> str:
-    from app.analyses.results import RESULT_MODELS
+    from app.analyses.registry import BY_KEY
 
-    example = RESULT_MODELS["q7"].model_config.get("json_schema_extra", {})["examples"][0]
+    example = BY_KEY["q7"].result.model_config.get("json_schema_extra", {})["examples"][0]
     return json.dumps({**example, "posts_analyzed": n})
 
 
@@ -354,7 +354,7 @@ async def test_openai_engine_valid_and_stored(
     assert run["usage"]["calls"] == 1
     sent = fake.requests[0]
     assert sent.headers["authorization"] == "Bearer sk-test"
-    assert sent.schema == RESULT_MODELS["q7"].model_json_schema() or sent.schema
+    assert sent.schema == BY_KEY["q7"].result.model_json_schema() or sent.schema
 
 
 async def test_openai_invalid_twice_is_a_failed_run(

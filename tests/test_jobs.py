@@ -2,7 +2,9 @@
 worker uses its own connections, so this data is committed, not rolled back).
 
 Progress moves, one failing question does not lose the others, a job survives a worker
-restart, and with a 1 s model the ten questions take the critical path, not 10 s.
+restart, and with a 1 s model the ten questions take the critical path, not 10 s. A job's
+row, its enqueue and its Idempotency-Key commit together, and its runs are recorded as
+the work of whoever created it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Any
 import httpx
 import pytest
 
-from app.analyses.results import RESULT_MODELS
+from app.analyses import service
+from app.analyses.models import AnalysisJob, AnalysisRun
+from app.analyses.registry import BY_KEY, KEYS
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.jobs import run_worker
 from app.demo.generator import DEMO_CLIENTS, generate_posts
-from app.jobs import run_worker
 from app.main import create_app
 from tests.ai.fake_openai import BASE_URL, FakeOpenAI, FakeRequest, question_of
 from tests.test_migrations import migrated_database
@@ -130,7 +134,7 @@ async def test_job_runs_all_ten_with_progress(jobs_env: Any) -> None:
 
 def _answer(request: FakeRequest) -> str:
     key = question_of(request) or "q1"
-    example = RESULT_MODELS[key].model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    example = BY_KEY[key].result.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
     return json.dumps(example)
 
 
@@ -227,27 +231,19 @@ async def test_job_survives_a_worker_restart(jobs_env: Any) -> None:
 async def test_a_restarted_job_resumes_where_it_stopped(jobs_env: Any) -> None:
     """What a worker that died mid-job leaves (Q1-Q8 answered, Q9 still 'running'):
     the job, run again, keeps Q1-Q8, closes the stale run and answers only Q9 and Q10."""
-    from app.analyses import service
-    from app.analyses.models import AnalysisRun
-    from app.analyses.schemas import JobRequest
-    from app.core.auth import AuthContext
-    from app.core.enums import Role
-
     app, client, _ = jobs_env
     client_id = await _client_with_posts(client, 60)
-    me = (await client.get("/api/v1/auth/me")).json()
-    auth = AuthContext(tenant_id=uuid.UUID(me["tenant"]["id"]), role=Role.analyst)
+    job_id = uuid.UUID(await _job(client, client_id))
     db = app.state.db
-    job = await service.create_job(
-        db, app.state.settings, auth, uuid.UUID(client_id), JobRequest(**WINDOW)
-    )
     async with db.session() as session, session.begin():
-        for key in [f"q{i}" for i in range(1, 10)]:
+        job = await session.get(AnalysisJob, job_id)
+        assert job is not None
+        for key in KEYS[:9]:
             session.add(
                 AnalysisRun(
-                    tenant_id=auth.tenant_id,
+                    tenant_id=job.tenant_id,
                     client_id=uuid.UUID(client_id),
-                    job_id=job.id,
+                    job_id=job_id,
                     question=key,
                     status="running" if key == "q9" else "succeeded",
                     engine="local",
@@ -260,11 +256,9 @@ async def test_a_restarted_job_resumes_where_it_stopped(jobs_env: Any) -> None:
                     result=None if key == "q9" else {},
                 )
             )
-        stored = await session.get(type(job), job.id)
-        assert stored is not None
-        stored.status = "running"
-    await service.work_job(db, app.state.settings, auth, job.id)
-    status = await _status(client, str(job.id))
+        job.status = "running"
+    await service.work_job(db, app.state.settings, job_id)
+    status = await _status(client, str(job_id))
     assert status["status"] == "succeeded", status["error"]
     runs = status["runs"]
     by_question: dict[str, list[str]] = {}
@@ -275,6 +269,93 @@ async def test_a_restarted_job_resumes_where_it_stopped(jobs_env: Any) -> None:
     assert by_question["q10"] == ["succeeded"]
     interrupted = [r for r in runs if r["status"] == "failed"]
     assert "Interrupted" in (interrupted[0]["error"] or "")
+    await run_worker(app.state.jobs, concurrency=1, wait=False)  # its queue entry: a no-op
+    assert (await _status(client, str(job_id)))["runs"] == runs
+
+
+async def _count(app: Any, sql: str, **params: Any) -> int:
+    from sqlalchemy import text
+
+    async with app.state.db.engine.connect() as conn:
+        return int((await conn.execute(text(sql), params)).scalar_one())
+
+
+async def test_concurrent_retries_with_one_key_create_one_job(jobs_env: Any) -> None:
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 20)
+    url = f"/api/v1/clients/{client_id}/analyses"
+    headers = {"Idempotency-Key": f"job-{uuid.uuid4()}"}
+    answers = await asyncio.gather(
+        *(client.post(url, json=WINDOW, headers=headers) for _ in range(6))
+    )
+    assert [a.status_code for a in answers] == [202] * 6
+    assert len({a.json()["job_id"] for a in answers}) == 1
+    assert sum(a.headers.get("idempotent-replayed") == "true" for a in answers) == 5
+    job_id = answers[0].json()["job_id"]
+    jobs = "SELECT count(*) FROM analysis_job WHERE client_id = CAST(:c AS uuid)"
+    assert await _count(app, jobs, c=client_id) == 1
+    queued = "SELECT count(*) FROM procrastinate_jobs WHERE args->>'job_id' = :j"
+    assert await _count(app, queued, j=job_id) == 1
+    other = await client.post(url, json={**WINDOW, "force": True}, headers=headers)
+    assert other.status_code == 409  # the same key with another body
+
+
+async def test_a_failing_enqueue_leaves_no_job(
+    jobs_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core import jobs
+
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 10)
+
+    async def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("the queue is unreachable")
+
+    monkeypatch.setattr(jobs, "defer", broken)
+    url = f"/api/v1/clients/{client_id}/analyses"
+    headers = {"Idempotency-Key": f"job-{uuid.uuid4()}"}
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://t", headers=client.headers
+    ) as raw:
+        failed = await raw.post(url, json=WINDOW, headers=headers)
+    assert failed.status_code == 500
+    jobs_sql = "SELECT count(*) FROM analysis_job WHERE client_id = CAST(:c AS uuid)"
+    assert await _count(app, jobs_sql, c=client_id) == 0  # nothing queued, nothing left
+    keys = "SELECT count(*) FROM idempotency_record WHERE key = :k"
+    assert await _count(app, keys, k=headers["Idempotency-Key"]) == 0
+    monkeypatch.undo()
+    retried = await client.post(url, json=WINDOW, headers=headers)  # the retry works
+    assert retried.status_code == 202
+    assert await _count(app, jobs_sql, c=client_id) == 1
+
+
+async def test_a_jobs_runs_are_the_work_of_whoever_created_it(jobs_env: Any) -> None:
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 30)
+    me = (await client.get("/api/v1/auth/me")).json()
+    key = await client.post("/api/v1/tenant/api-keys", json={"name": "etl", "role": "analyst"})
+    assert key.status_code == 201, key.text
+    by_user = await _job(client, client_id, questions=[KEYS[0], KEYS[-1]], force=True)
+    by_key = await client.post(
+        f"/api/v1/clients/{client_id}/analyses",
+        json={**WINDOW, "questions": [KEYS[6]], "force": True},
+        headers={"Authorization": "", "X-API-Key": key.json()["secret"]},
+    )
+    assert by_key.status_code == 202, by_key.text
+    await run_worker(app.state.jobs, concurrency=2, wait=False)
+    runs = "SELECT count(*) FROM analysis_run WHERE job_id = CAST(:j AS uuid)"
+    mine = runs + " AND created_by_id = CAST(:u AS uuid)"
+    assert await _count(app, runs, j=by_user) == 2
+    assert await _count(app, mine, j=by_user, u=me["id"]) == 2
+    keyed = runs + " AND created_by_api_key_id = CAST(:k AS uuid) AND created_by_id IS NULL"
+    key_job = by_key.json()["job_id"]
+    assert await _count(app, keyed, j=key_job, k=key.json()["id"]) == 1
+    events = (
+        "SELECT count(*) FROM audit_event WHERE action = 'analysis.run' "
+        "AND details->>'job_id' = :j AND actor_user_id = CAST(:u AS uuid)"
+    )
+    assert await _count(app, events, j=by_user, u=me["id"]) == 2
 
 
 async def test_a_job_of_a_dead_worker_is_picked_up_again(jobs_env: Any) -> None:
@@ -282,7 +363,7 @@ async def test_a_job_of_a_dead_worker_is_picked_up_again(jobs_env: Any) -> None:
     that stops; the next worker to start finds it stalled and runs it again."""
     from sqlalchemy import text
 
-    from app.jobs import STALLED_AFTER_SECONDS
+    from app.core.jobs import STALLED_AFTER_SECONDS
 
     app, client, _ = jobs_env
     client_id = await _client_with_posts(client, 60)

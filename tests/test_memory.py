@@ -1,56 +1,51 @@
-"""`release_memory` drops the analysis caches and trims the C heap where it can."""
+"""Nothing keeps an analysis window alive once its run is over, and `release_memory`
+hands freed pages back to the operating system where it can."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+import gc
+import weakref
 
-from app.ai.base import PostRecord
-from app.ai.local import analysis_engine
-from app.ai.local.questions import common
+from app.analyses.engines import LocalEngine
+from app.analyses.question import Previous
+from app.analyses.records import PostRecord
+from app.analyses.registry import QUESTIONS, execution_levels
 from app.core import memory
+from tests.analyses.builders import demo_window
 
 
-def _posts(n: int) -> list[PostRecord]:
-    words = ["precio", "servicio", "app", "tarjeta", "cuenta", "banco", "pago", "cliente"]
-    return [
-        PostRecord(
-            id=str(i),
-            platform="x",
-            account_handle="brand",
-            author_handle=f"user{i}",
-            author_followers=100,
-            text=f"{words[i % 8]} {words[(i * 3) % 8]} {words[(i * 5) % 8]} muy bueno",
-            published_at=datetime(2026, 5, 1, tzinfo=UTC),
-            likes=i,
-            comments=0,
-            shares=0,
-            views=0,
-            reach=0,
-            content_type="text",
-            hashtags=(),
-            mentions=(),
-            is_own=False,
+async def _answer_all(window_ref: weakref.ref) -> None:  # type: ignore[type-arg]
+    engine = LocalEngine()
+    results: dict[str, object] = {}
+    for level in execution_levels([q.key for q in QUESTIONS]):
+        window = window_ref()
+        assert window is not None
+        outs = await asyncio.gather(
+            *(engine.run(q, window, Previous.load(q.depends_on, results)) for q in level)
         )
-        for i in range(n)
-    ]
+        del window
+        for question, out in zip(level, outs, strict=True):
+            results[question.key] = out.result.model_dump(mode="json")
 
 
-def test_release_memory_drops_the_analysis_caches() -> None:
-    posts = _posts(60)
-    analysis_engine.enrich(posts)
-    analysis_engine.topic_model(posts)
-    common._per_post(posts, posts, UTC, "UTC")
-    assert analysis_engine._TOPIC_MEMO._data
-    assert common._PER_POST
-    memory.release_memory(analysis_caches=True)
-    assert not analysis_engine._TOPIC_MEMO._data
-    assert not analysis_engine._ENRICH_MEMO._data
-    assert not common._PER_POST
+def _records() -> int:
+    return sum(1 for o in gc.get_objects() if isinstance(o, PostRecord))
 
 
-def test_release_memory_without_caches_keeps_them() -> None:
-    posts = _posts(60)
-    analysis_engine.topic_model(posts)
+def test_a_window_is_freed_when_its_run_drops_it() -> None:
+    gc.collect()
+    before = _records()
+    window = demo_window(400)
+    assert _records() >= before + 400
+    ref = weakref.ref(window)
+    asyncio.run(_answer_all(ref))
+    del window
+    gc.collect()
+    assert ref() is None  # no module-level cache holds the window...
+    assert _records() <= before  # ...nor its posts
+
+
+def test_release_memory_trims_the_heap() -> None:
     memory.release_memory()
-    assert analysis_engine._TOPIC_MEMO._data
     assert memory._libc() is not None  # glibc here: malloc_trim is called

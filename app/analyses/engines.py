@@ -1,18 +1,141 @@
-"""Choosing and building the analysis engine for a tenant and a request."""
+"""The two analysis engines behind one Protocol, and choosing one for a tenant and a request.
+
+- `LocalEngine` (default, offline, deterministic): the question's `local.compute` on the
+  window, in a worker thread. Its texts are templates filled with figures, never
+  presented as a model's output.
+- `OpenAIEngine` (any OpenAI-compatible endpoint): the question's stored prompt with the
+  payload built from the same window (`app.analyses.payload`), structured output with
+  the question's result model as JSON schema, one repair attempt (`app.ai.llm`).
+
+Engines never touch the database; the service stores what they return.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from app.ai.base import AnalysisEngine
+from app.ai.llm import LLMError, StructuredClient, Usage, make_client
+from app.ai.prompts import PromptSet
+from app.analyses import payload
+from app.analyses.prompts import resolve_prompts
+from app.analyses.question import Previous, Question
+from app.analyses.registry import KEYS
+from app.analyses.window import Window
 from app.core.config import Settings
 from app.core.errors import UnprocessableEntity
 
 LOCAL_MODEL = "local-1"
 LOCAL_PROMPT_VERSION = "local"
+PROMPT_VERSION_HEADER = "X-Pixely-Prompt-Version"
+QUESTION_HEADER = "X-Pixely-Question"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    result: BaseModel  # an instance of the question's result model, validated
+    model: str  # "local-1" for the local engine, the model name for openai
+    prompt_version: str  # "local" for the local engine
+    usage: Usage = field(default_factory=Usage)
+
+
+class AnalysisEngineError(Exception):
+    """The engine could not produce a valid result (a clear message for the run's error);
+    `usage` is what the attempt cost."""
+
+    def __init__(self, message: str, *, usage: Usage = Usage(), model: str | None = None):
+        super().__init__(message)
+        self.usage = usage
+        self.model = model
+
+
+class AnalysisEngine(Protocol):
+    name: str
+
+    async def run(
+        self, question: Question[Any], window: Window, previous: Previous
+    ) -> EngineResult:
+        """Answer one question on a window; raise AnalysisEngineError on failure."""
+        ...
+
+
+class LocalEngine:
+    """Offline, deterministic engine: statistics and lexicons, no model calls."""
+
+    name = "local"
+
+    async def run(
+        self, question: Question[Any], window: Window, previous: Previous
+    ) -> EngineResult:
+        result = await asyncio.to_thread(question.local, window, previous)
+        if not isinstance(result, question.result):
+            try:
+                result = question.result.model_validate(result.model_dump())
+            except ValidationError as exc:
+                raise AnalysisEngineError(
+                    f"The local result of {question.key} does not fit "
+                    f"{question.result.__name__}: {exc}"
+                ) from exc
+        return EngineResult(result=result, model=LOCAL_MODEL, prompt_version=LOCAL_PROMPT_VERSION)
+
+
+class OpenAIEngine:
+    """`AnalysisEngine` over an OpenAI-compatible chat-completions endpoint."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        client: StructuredClient,
+        prompts: PromptSet,
+        max_posts: int = 200,
+    ) -> None:
+        if max_posts < 0:
+            raise ValueError("max_posts must be >= 0")
+        self._client = client
+        self._prompts = prompts
+        self._max_posts = max_posts
+
+    @property
+    def model(self) -> str:
+        return self._client.model
+
+    async def run(
+        self, question: Question[Any], window: Window, previous: Previous
+    ) -> EngineResult:
+        prompt = self._prompts.get(question.key)
+        if prompt is None:
+            raise AnalysisEngineError(f"No prompt for {question.key} in the prompt set")
+        body = payload.build(question, window, previous, max_posts=self._max_posts)
+        try:
+            system, user = prompt.render(payload=payload.to_json(body), language=window.lang)
+        except ValueError as exc:
+            raise AnalysisEngineError(str(exc)) from exc
+        try:
+            answer = await self._client.ask(
+                system=system,
+                user=user,
+                schema=question.result,
+                name=question.key,
+                language=window.lang,
+                headers={PROMPT_VERSION_HEADER: prompt.version, QUESTION_HEADER: question.key},
+            )
+        except LLMError as exc:
+            raise AnalysisEngineError(str(exc), usage=exc.usage, model=exc.model) from exc
+        return EngineResult(
+            result=answer.result,
+            model=answer.model,
+            prompt_version=prompt.version,
+            usage=answer.usage,
+        )
+
+
+# --------------------------------------------------------------------------- choosing
 
 
 @dataclass(frozen=True)
@@ -20,8 +143,7 @@ class EngineChoice:
     engine: AnalysisEngine
     name: str
     model: str
-    # Prompt version per question (the local engine has none: "local").
-    prompt_versions: dict[str, str]
+    prompt_versions: dict[str, str]  # per question key (the local engine: "local")
 
 
 def choose_engine(
@@ -31,12 +153,11 @@ def choose_engine(
     model: str | None,
     http_client: httpx.AsyncClient | None,
 ) -> EngineChoice:
+    """The engine a run uses: the request's, else the tenant's, else the server's."""
     name = requested or tenant_ai.get("engine") or settings.analysis_engine
     if name == "local":
-        from app.ai.local.analysis_engine import LocalEngine
-
         return EngineChoice(
-            LocalEngine(), "local", LOCAL_MODEL, dict.fromkeys(_QUESTIONS, LOCAL_PROMPT_VERSION)
+            LocalEngine(), "local", LOCAL_MODEL, dict.fromkeys(KEYS, LOCAL_PROMPT_VERSION)
         )
     if name != "openai":
         raise UnprocessableEntity(f"Unknown engine {name!r}; use 'local' or 'openai'")
@@ -48,9 +169,6 @@ def choose_engine(
             "The openai engine is not configured: set OPENAI_API_KEY on the server or the "
             "tenant's AI settings (PUT /api/v1/tenant/ai-settings)"
         )
-    from app.ai.openai_compatible import OpenAIEngine, make_client
-    from app.ai.prompts import resolve_prompts
-
     try:
         prompts = resolve_prompts(tenant_ai.get("prompt_overrides") or None)
     except ValueError as exc:
@@ -63,13 +181,9 @@ def choose_engine(
         http_client=http_client,
     )
     chosen_model = model or tenant_ai.get("model") or settings.openai_model
-    versions = {q: prompts[q].version for q in _QUESTIONS}
     return EngineChoice(
-        OpenAIEngine(client=client, model=chosen_model, prompts=prompts),
+        OpenAIEngine(client=StructuredClient(client=client, model=chosen_model), prompts=prompts),
         "openai",
         chosen_model,
-        versions,
+        prompts.versions(),
     )
-
-
-_QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10")

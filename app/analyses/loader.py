@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ai.base import PostRecord, SharedValues
+from app.analyses.records import PostRecord, SharedValues
 from app.core.errors import UnprocessableEntity
 from app.core.scope import TenantScope
 from app.posts import service as posts_service

@@ -41,7 +41,8 @@ class AnalysisJob(IdMixin, TimestampMixin, TenantMixin, Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the user, or
+    created_by_api_key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the API key
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     worker_job_id: Mapped[int | None] = mapped_column(Integer)
@@ -79,4 +80,5 @@ class AnalysisRun(IdMixin, TimestampMixin, TenantMixin, Base):
     posts_analyzed: Mapped[int] = mapped_column(Integer, default=0)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_by_api_key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     reused_from_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

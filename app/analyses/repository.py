@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analyses.models import AnalysisJob, AnalysisRun
 from app.core.repository import TenantRepository
@@ -66,9 +66,8 @@ class RunRepository(TenantRepository[AnalysisRun]):
             query = query.where(AnalysisRun.created_at < until)
         if job_id:
             query = query.where(AnalysisRun.job_id == job_id)
-        total = await self.count(query)
-        query = query.order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
-        rows = await self.session.execute(query.limit(limit).offset(offset))
+        order = (AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
+        rows, total = await self.paginate(query, order, limit=limit, offset=offset)
         return list(rows.scalars()), total
 
     async def latest_succeeded(
@@ -108,10 +107,11 @@ class JobRepository(TenantRepository[AnalysisJob]):
     model = AnalysisJob
 
 
-async def job_tenant(session: Any, job_id: uuid.UUID) -> uuid.UUID | None:
-    """The tenant of a job, for the worker (which starts from a job id alone)."""
-    found = await session.execute(select(AnalysisJob.tenant_id).where(AnalysisJob.id == job_id))
+async def job_for_worker(session: AsyncSession, job_id: uuid.UUID) -> AnalysisJob | None:
+    """A job by id alone, for the worker that runs it (it learns the tenant from the row;
+    the one read of this domain that is not tenant-scoped)."""
+    found = await session.execute(select(AnalysisJob).where(AnalysisJob.id == job_id))
     return found.scalar_one_or_none()
 
 
-__all__ = ["JobRepository", "RunRepository", "job_tenant"]
+__all__ = ["JobRepository", "RunRepository", "job_for_worker"]

@@ -5,11 +5,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, status
-from fastapi.responses import JSONResponse
 
-from app.analyses import registry, service
-from app.analyses.models import AnalysisRun
+from app.analyses import ai_settings, registry, service
 from app.analyses.schemas import (
+    AiSettingsIn,
+    AiSettingsOut,
     EngineName,
     Insights,
     JobCreated,
@@ -24,46 +24,23 @@ from app.analyses.schemas import (
     TextAnalyzeResponse,
 )
 from app.core import idempotency
-from app.core.auth import AnalystDep, ReaderDep
+from app.core.auth import AdminDep, AnalystDep, ReaderDep
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
-from app.core.session import SessionDep
+from app.core.session import SessionDep, SettingsDep
 
 router = APIRouter(prefix=API_PREFIX, tags=["analyses"])
 
-QUESTION_DOC = ", ".join(f"`{q.key}`/`{q.slug}`" for q in registry.QUESTIONS.values())
+QUESTION_DOC = ", ".join(f"`{q.key}`/`{q.slug}`" for q in registry.QUESTIONS)
 RUN = problem_responses(401, 403, 404, 409, 422)
 
 
 def _state(request: Request) -> tuple[Database, Settings, Any]:
     state = request.app.state
     return state.db, state.settings, getattr(state, "http_client", None)
-
-
-def run_out(run: AnalysisRun) -> RunOut:
-    return RunOut(
-        id=run.id,
-        client_id=run.client_id,
-        job_id=run.job_id,
-        question=run.question,
-        slug=registry.QUESTIONS[run.question].slug,
-        status=run.status,
-        engine=run.engine,
-        model=run.model,
-        prompt_version=run.prompt_version,
-        input_fingerprint=run.input_fingerprint,
-        params=run.params,
-        result=run.result,
-        error=run.error,
-        usage=run.usage,
-        posts_analyzed=run.posts_analyzed,
-        duration_ms=run.duration_ms,
-        reused_from_id=run.reused_from_id,
-        created_at=run.created_at,
-    )
 
 
 @router.post(
@@ -80,7 +57,10 @@ def run_out(run: AnalysisRun) -> RunOut:
 async def run_question(
     request: Request,
     client_id: uuid.UUID,
-    question: Annotated[str, Path(description="q1..q10 or a slug", examples=["q7"])],
+    question: Annotated[
+        str,
+        Path(description=f"{registry.KEY_RANGE} or a slug", examples=[registry.KEYS[0]]),
+    ],
     auth: AnalystDep,
     idempotency_key: idempotency.IdempotencyKey = None,
     body: Annotated[RunRequest | None, Body()] = None,
@@ -88,12 +68,17 @@ async def run_question(
     db, settings, http_client = _state(request)
     req = body or RunRequest()
     key_hash = idempotency.fingerprint("POST", request.url.path, req.model_dump(mode="json"))
-    if (replayed := await idempotency.replay(db, auth, idempotency_key, key_hash)) is not None:
-        return replayed
-    run = await service.run_question(db, settings, auth, client_id, question, req, http_client)
-    out = run_out(run).model_dump(mode="json")
-    await idempotency.remember(db, auth, idempotency_key, key_hash, 201, out)
-    return JSONResponse(out, status_code=201)
+    return await service.run_question_once(
+        db,
+        settings,
+        auth.actor,
+        client_id,
+        question,
+        req,
+        http_client,
+        idempotency_key=idempotency_key,
+        request_hash=key_hash,
+    )
 
 
 @router.post(
@@ -115,14 +100,15 @@ async def run_job(
     db, settings, _ = _state(request)
     req = body or JobRequest()
     key_hash = idempotency.fingerprint("POST", request.url.path, req.model_dump(mode="json"))
-    if (replayed := await idempotency.replay(db, auth, idempotency_key, key_hash)) is not None:
-        return replayed
-    job = await service.create_job(db, settings, auth, client_id, req)
-    await service.enqueue_job(request.app.state.jobs, db, auth, job.id)
-    out = JobCreated(job_id=job.id, status="queued").model_dump(mode="json")
-    headers = {"Location": f"/api/v1/jobs/{job.id}"}
-    await idempotency.remember(db, auth, idempotency_key, key_hash, 202, out, headers)
-    return JSONResponse(out, status_code=202, headers=headers)
+    return await service.create_job(
+        db,
+        settings,
+        auth.actor,
+        client_id,
+        req,
+        idempotency_key=idempotency_key,
+        request_hash=key_hash,
+    )
 
 
 @router.get(
@@ -132,7 +118,7 @@ async def run_job(
     summary="A job's status, progress and runs",
 )
 async def get_job(job_id: uuid.UUID, session: SessionDep, auth: ReaderDep) -> JobOut:
-    job, runs = await service.job_with_runs(session, auth, job_id)
+    job, runs = await service.job_with_runs(session, auth.scope, job_id)
     return JobOut(
         id=job.id,
         client_id=job.client_id,
@@ -168,7 +154,7 @@ async def list_runs(
     session: SessionDep,
     auth: ReaderDep,
     page: PageDep,
-    question: Annotated[str | None, Query(description="q1..q10 or a slug")] = None,
+    question: Annotated[str | None, Query(description=f"{registry.KEY_RANGE} or a slug")] = None,
     engine: EngineName | None = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
     since: Annotated[datetime | None, Query(description="created_at >= since")] = None,
@@ -178,7 +164,7 @@ async def list_runs(
     key = registry.resolve(question).key if question else None
     runs, total = await service.list_runs(
         session,
-        auth,
+        auth.scope,
         client_id,
         limit=page.limit,
         offset=page.offset,
@@ -189,7 +175,9 @@ async def list_runs(
         until=until,
         job_id=job_id,
     )
-    return Page(items=[run_out(r) for r in runs], total=total, limit=page.limit, offset=page.offset)
+    return Page(
+        items=[RunOut.of(r) for r in runs], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.get(
@@ -199,7 +187,7 @@ async def list_runs(
     summary="One run",
 )
 async def get_run(run_id: uuid.UUID, session: SessionDep, auth: ReaderDep) -> RunOut:
-    return run_out(await service.get_run(session, auth, run_id))
+    return RunOut.of(await service.get_run(session, auth.scope, run_id))
 
 
 @router.get(
@@ -209,11 +197,11 @@ async def get_run(run_id: uuid.UUID, session: SessionDep, auth: ReaderDep) -> Ru
     summary="The latest succeeded result of every question for a client",
 )
 async def insights(client_id: uuid.UUID, session: SessionDep, auth: ReaderDep) -> Insights:
-    latest = await service.insights(session, auth, client_id)
+    latest = await service.insights(session, auth.scope, client_id)
     return Insights(
         client_id=client_id,
-        items={k: run_out(r) for k, r in latest.items()},
-        missing=[k for k in registry.ALL_KEYS if k not in latest],
+        items={k: RunOut.of(r) for k, r in latest.items()},
+        missing=[k for k in registry.KEYS if k not in latest],
     )
 
 
@@ -226,3 +214,27 @@ async def insights(client_id: uuid.UUID, session: SessionDep, auth: ReaderDep) -
 async def analyze_text(data: TextAnalyzeRequest, auth: ReaderDep) -> TextAnalyzeResponse:
     results = await service.analyze_texts(data.texts, data.language)
     return TextAnalyzeResponse(items=[TextAnalysisOut(**r) for r in results], engine="local")
+
+
+@router.get(
+    "/tenant/ai-settings",
+    response_model=AiSettingsOut,
+    tags=["tenant"],
+    summary="The tenant's analysis engine settings (the API key is never shown)",
+    responses=problem_responses(401, 403),
+)
+async def get_ai_settings(session: SessionDep, auth: AdminDep) -> AiSettingsOut:
+    return await ai_settings.get(session, auth)
+
+
+@router.put(
+    "/tenant/ai-settings",
+    response_model=AiSettingsOut,
+    tags=["tenant"],
+    summary="Set the tenant's engine, model, endpoint, API key and prompt overrides",
+    responses=problem_responses(401, 403, 422),
+)
+async def put_ai_settings(
+    data: AiSettingsIn, settings: SettingsDep, session: SessionDep, auth: AdminDep
+) -> AiSettingsOut:
+    return await ai_settings.update(session, auth, settings, data)

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.analyses.models import AnalysisRun
+from app.analyses.registry import BY_KEY, KEY_RANGE, KEYS, QUESTIONS, is_known
 from app.core.enums import Platform
 from app.core.schemas import StrictModel
 
@@ -57,22 +59,16 @@ class JobRequest(RunRequest):
     questions: list[str] | None = Field(
         default=None,
         min_length=1,
-        max_length=10,
-        description="Question keys or slugs; default all ten",
-        examples=[["q1", "q7", "summary"]],
+        max_length=len(KEYS),
+        description="Question keys or slugs; default all of them",
+        examples=[[QUESTIONS[0].key, QUESTIONS[-1].slug]],
     )
 
     @model_validator(mode="after")
     def _known_questions(self) -> JobRequest:
-        from app.analyses.registry import BY_SLUG, QUESTIONS
-
-        unknown = [
-            q
-            for q in self.questions or []
-            if q.lower() not in QUESTIONS and q.lower() not in BY_SLUG
-        ]
+        unknown = [q for q in self.questions or [] if not is_known(q)]
         if unknown:
-            raise ValueError(f"unknown questions: {', '.join(unknown)}; use q1..q10 or slugs")
+            raise ValueError(f"unknown questions: {', '.join(unknown)}; use {KEY_RANGE} or slugs")
         return self
 
 
@@ -101,6 +97,29 @@ class RunOut(BaseModel):
         description="Set when this answer re-uses a stored run with the same input"
     )
     created_at: datetime
+
+    @classmethod
+    def of(cls, run: AnalysisRun) -> RunOut:
+        return cls(
+            id=run.id,
+            client_id=run.client_id,
+            job_id=run.job_id,
+            question=run.question,
+            slug=BY_KEY[run.question].slug,
+            status=run.status,
+            engine=run.engine,
+            model=run.model,
+            prompt_version=run.prompt_version,
+            input_fingerprint=run.input_fingerprint,
+            params=run.params,
+            result=run.result,
+            error=run.error,
+            usage=run.usage,
+            posts_analyzed=run.posts_analyzed,
+            duration_ms=run.duration_ms,
+            reused_from_id=run.reused_from_id,
+            created_at=run.created_at,
+        )
 
 
 class JobCreated(BaseModel):
@@ -170,3 +189,50 @@ class TextAnalysisOut(BaseModel):
 class TextAnalyzeResponse(BaseModel):
     items: list[TextAnalysisOut]
     engine: str
+
+
+# --- AI settings (the tenant's engine configuration) -----------------------------------
+
+
+class PromptOverride(StrictModel):
+    version: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
+        examples=["acme.v2"]
+    )
+    system: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = None
+    user: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = None
+
+
+class AiSettingsIn(StrictModel):
+    engine: Literal["local", "openai"] = "local"
+    model: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = Field(default=None, examples=["gpt-4o-mini"])
+    base_url: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s]+$"),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="Any OpenAI-compatible endpoint; empty: the server's",
+        examples=["https://api.openai.com/v1"],
+    )
+    api_key: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        default=None, description="Write-only; omit to keep the stored key, '' is refused"
+    )
+    clear_api_key: bool = False
+    prompt_overrides: dict[str, PromptOverride] | None = Field(
+        default=None,
+        description=f"Per question key ({KEY_RANGE}): replace the system and/or "
+        "user prompt; each override carries its own version",
+    )
+
+
+class AiSettingsOut(BaseModel):
+    engine: Literal["local", "openai"]
+    model: str | None
+    base_url: str | None
+    api_key_set: bool
+    prompt_overrides: dict[str, PromptOverride]

@@ -1,9 +1,12 @@
-"""Running the ten questions: prepare the input, compute, store the JSON, return it.
+"""Running the questions: open the window, compute, store the JSON, return it.
 
 A run never holds a write transaction while it computes or calls out: it stores the run
 as `running` in a short transaction, computes (local engine in a thread, or an HTTP
 call), then stores the outcome (result or error) in a second short transaction. A failed
 run is stored as failed with its error and no partial result.
+
+Work is done for an `Actor`: the caller of a request, or, in a job, whoever created the
+job (its user or API key), so runs and audit events say who asked for them.
 """
 
 from __future__ import annotations
@@ -18,52 +21,130 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ai.base import (
-    AnalysisEngineError,
-    AnalysisInput,
-    ClientProfile,
-    EngineResult,
-    PostRecord,
-)
+from app.ai.local import analyze_texts as analyze_local_texts
 from app.analyses import loader, registry
-from app.analyses.engines import EngineChoice, choose_engine
+from app.analyses.engines import AnalysisEngineError, EngineChoice, EngineResult, choose_engine
 from app.analyses.models import AnalysisJob, AnalysisRun
-from app.analyses.repository import JobRepository, RunRepository
-from app.analyses.results import RESULT_MODELS
-from app.analyses.schemas import JobRequest, RunRequest
+from app.analyses.question import Previous, Question
+from app.analyses.repository import JobRepository, RunRepository, job_for_worker
+from app.analyses.schemas import JobCreated, JobRequest, RunOut, RunRequest
+from app.analyses.window import Window
 from app.clients import service as clients_service
-from app.core.auth import AuthContext
+from app.core import idempotency, jobs
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import NotFound, UnprocessableEntity
 from app.core.memory import release_memory
+from app.core.scope import Actor, TenantScope
 from app.tenants import audit
 from app.tenants import service as tenants_service
 
 logger = logging.getLogger(__name__)
 
-BASE_QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8")
+RUN_JOB_TASK = "analyses.run_job"
+
+
+# --------------------------------------------------------------------------- the window
 
 
 @dataclass
-class Prepared:
-    """Everything a run needs, resolved before any computation."""
+class Loaded:
+    """A window read, enriched and measured once, shared by the questions that use it."""
 
-    question: registry.Question
-    choice: EngineChoice
-    params: dict[str, Any]
-    fingerprint: str
-    data: AnalysisInput
-    previous_ids: dict[str, str]
+    client_id: uuid.UUID
+    window: Window
+    engine_settings: dict[str, Any]  # the tenant's AI settings, API key decrypted
+    params: dict[str, Any]  # the window as the run stores it
+    versions_digest: str  # every post's (id, updated_at): what the input fingerprint reads
 
 
-def _window(req: RunRequest, settings: Settings) -> tuple[datetime, datetime]:
+def _bounds(req: RunRequest, settings: Settings) -> tuple[datetime, datetime]:
     until = (req.until or datetime.now(UTC)).astimezone(UTC)
     since = req.since or until - timedelta(days=settings.analysis_default_window_days)
     return since.astimezone(UTC), until
+
+
+async def open_window(
+    db: Database, settings: Settings, scope: TenantScope, client_id: uuid.UUID, req: RunRequest
+) -> Loaded:
+    """Read the window (one short transaction), build it in a thread (enrichment, topics,
+    aggregates), store the enrichment that changed."""
+    since, until = _bounds(req, settings)
+    platforms = sorted(p.value for p in req.platforms) if req.platforms else None
+    accounts = sorted(req.account_ids) if req.account_ids else None
+    async with db.session() as session, session.begin():
+        profile = await clients_service.client_profile(session, scope, client_id)
+        if accounts:
+            known = await clients_service.account_platforms(session, scope, client_id)
+            unknown = [str(a) for a in accounts if a not in known]
+            if unknown:
+                raise UnprocessableEntity(
+                    f"Not accounts of this client: {', '.join(unknown)}",
+                    errors=[
+                        {
+                            "loc": ["body", "account_ids"],
+                            "msg": "Unknown account",
+                            "type": "value_error",
+                        }
+                    ],
+                )
+        tenant = await tenants_service.get_current_tenant(session, scope)
+        read = await loader.read_posts(
+            session,
+            scope,
+            client_id,
+            since=since,
+            until=until,
+            platforms=platforms,
+            account_ids=accounts,
+            max_posts=settings.analysis_max_posts,
+        )
+    window = await asyncio.to_thread(
+        Window.build,
+        read.posts,
+        client=profile,
+        start=since,
+        end=until,
+        language=tenant.language,
+        timezone=tenant.timezone,
+    )
+    if window.enrichment_changed:
+        async with db.session() as session, session.begin():
+            await loader.store_enrichment(
+                session, scope, [window.posts[i] for i in window.enrichment_changed]
+            )
+    params = {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "platforms": platforms,
+        "account_ids": [str(a) for a in accounts] if accounts else None,
+    }
+    return Loaded(
+        client_id=client_id,
+        window=window,
+        engine_settings=tenants_service.engine_settings(tenant, settings),
+        params=params,
+        versions_digest=read.versions_digest,
+    )
+
+
+# --------------------------------------------------------------------------- one question
+
+
+@dataclass
+class Plan:
+    """One question's run over a loaded window, resolved before any computation."""
+
+    question: Question[Any]
+    choice: EngineChoice
+    params: dict[str, Any]
+    fingerprint: str
+    previous: Previous
+    previous_ids: dict[str, str]
 
 
 def _fingerprint(
@@ -91,197 +172,96 @@ def _fingerprint(
     return digest.hexdigest()
 
 
-@dataclass
-class Loaded:
-    """A window's input, loaded and enriched once, shared by the questions that use it."""
-
-    client_id: uuid.UUID
-    profile: ClientProfile
-    tenant_language: str
-    timezone: str
-    engine_settings: dict[str, Any]
-    params: dict[str, Any]
-    posts: list[PostRecord]
-    versions_digest: str
-    since: datetime
-    until: datetime
-
-
-async def load(
-    db: Database, settings: Settings, auth: AuthContext, client_id: uuid.UUID, req: RunRequest
-) -> Loaded:
-    """Read the window (one short transaction), enrich it once, store what changed."""
-    since, until = _window(req, settings)
-    platforms = sorted(p.value for p in req.platforms) if req.platforms else None
-    accounts = sorted(req.account_ids) if req.account_ids else None
-    async with db.session() as session, session.begin():
-        profile = await clients_service.client_profile(session, auth.scope, client_id)
-        if accounts:
-            known = await clients_service.account_platforms(session, auth.scope, client_id)
-            unknown = [str(a) for a in accounts if a not in known]
-            if unknown:
-                raise UnprocessableEntity(
-                    f"Not accounts of this client: {', '.join(unknown)}",
-                    errors=[
-                        {
-                            "loc": ["body", "account_ids"],
-                            "msg": "Unknown account",
-                            "type": "value_error",
-                        }
-                    ],
-                )
-        tenant = await tenants_service.get_current_tenant(session, auth.scope)
-        window = await loader.read_posts(
-            session,
-            auth.scope,
-            client_id,
-            since=since,
-            until=until,
-            platforms=platforms,
-            account_ids=accounts,
-            max_posts=settings.analysis_max_posts,
-        )
-    posts = window.posts
-    changed = await _enrich(posts)
-    if changed:
-        async with db.session() as session, session.begin():
-            await loader.store_enrichment(session, auth.scope, [posts[i] for i in changed])
-    del changed
-    params = {
-        "since": since.isoformat(),
-        "until": until.isoformat(),
-        "platforms": platforms,
-        "account_ids": [str(a) for a in accounts] if accounts else None,
-    }
-    return Loaded(
-        client_id,
-        profile,
-        tenant.language,
-        tenant.timezone,
-        tenants_service.engine_settings(tenant, settings),
-        params,
-        posts,
-        window.versions_digest,
-        since,
-        until,
-    )
-
-
-async def _latest_base_results(
-    db: Database, auth: AuthContext, client_id: uuid.UUID
-) -> dict[str, AnalysisRun]:
-    async with db.session() as session:
-        return await RunRepository(session, auth.scope).latest_succeeded(client_id, BASE_QUESTIONS)
-
-
-def prepare(
+def plan(
     settings: Settings,
     loaded: Loaded,
-    question: registry.Question,
+    question: Question[Any],
     req: RunRequest,
     *,
-    previous: dict[str, AnalysisRun],
+    stored: dict[str, AnalysisRun],
     http_client: Any = None,
-) -> Prepared:
-    """One question's run plan over a loaded window (no I/O)."""
+) -> Plan:
+    """One question's run plan (no I/O). `stored`: the runs its inputs may come from."""
     choice = choose_engine(settings, loaded.engine_settings, req.engine, req.model, http_client)
-    used = previous if question.depends_on else {}
+    used = {q.key: stored[q.key] for q in question.depends_on if q.key in stored}
     previous_ids = {k: str(run.id) for k, run in sorted(used.items())}
-    data = AnalysisInput(
-        client=loaded.profile,
-        posts=loaded.posts,
-        window_start=loaded.since,
-        window_end=loaded.until,
-        tenant_language=loaded.tenant_language,
-        timezone=loaded.timezone,
-        previous={k: run.result or {} for k, run in used.items()},
+    previous = (
+        Previous.load(question.depends_on, {k: run.result for k, run in used.items()})
+        if question.depends_on
+        else Previous()
     )
     fingerprint = _fingerprint(
         question.key, loaded.client_id, loaded.params, loaded.versions_digest, previous_ids
     )
-    return Prepared(question, choice, dict(loaded.params), fingerprint, data, previous_ids)
-
-
-async def _find_reusable(
-    db: Database, auth: AuthContext, client_id: uuid.UUID, prepared: Prepared
-) -> AnalysisRun | None:
-    async with db.session() as session:
-        return await RunRepository(session, auth.scope).find_reusable(
-            client_id,
-            prepared.question.key,
-            prepared.fingerprint,
-            prepared.choice.name,
-            prepared.choice.model,
-            prepared.choice.prompt_versions[prepared.question.key],
-        )
-
-
-async def _enrich(posts: list[PostRecord]) -> list[int]:
-    """Enrich the window in place; the indexes of the posts whose stored enrichment must
-    change.
-
-    The whole window goes through the enrichment so topic labels come from one topic
-    model (the one Q3 uses); posts that already carry sentiment are not analysed again.
-    """
-    if not posts:
-        return []
-    from app.ai.local.analysis_engine import enrich_in_place
-
-    return await asyncio.to_thread(enrich_in_place, posts)
+    return Plan(question, choice, dict(loaded.params), fingerprint, previous, previous_ids)
 
 
 async def execute(
     db: Database,
-    auth: AuthContext,
-    client_id: uuid.UUID,
-    prepared: Prepared,
+    actor: Actor,
+    loaded: Loaded,
+    plan: Plan,
     *,
     job_id: uuid.UUID | None = None,
     force: bool = False,
 ) -> AnalysisRun:
-    """Run one prepared question: reuse, or compute and store; returns the stored run."""
-    question = prepared.question
-    choice = prepared.choice
-    version = choice.prompt_versions[question.key]
+    """Run one planned question: reuse, or compute and store; returns the stored run."""
+    question = plan.question
+    choice = plan.choice
+    scope = actor.scope
     if not force:
-        reusable = await _find_reusable(db, auth, client_id, prepared)
+        async with db.session() as session:
+            reusable = await RunRepository(session, scope).find_reusable(
+                loaded.client_id,
+                question.key,
+                plan.fingerprint,
+                choice.name,
+                choice.model,
+                choice.prompt_versions[question.key],
+            )
         if reusable is not None:
-            return await _store_reuse(db, auth, client_id, reusable, prepared, job_id)
+            return await _store_reuse(db, actor, loaded.client_id, reusable, plan, job_id)
 
     async with db.session() as session, session.begin():
-        run = RunRepository(session, auth.scope).add(
+        run = RunRepository(session, scope).add(
             AnalysisRun(
-                client_id=client_id,
+                client_id=loaded.client_id,
                 job_id=job_id,
                 question=question.key,
                 status="running",
                 engine=choice.name,
                 model=choice.model,
-                prompt_version=version,
-                input_fingerprint=prepared.fingerprint,
-                params=prepared.params,
+                prompt_version=choice.prompt_versions[question.key],
+                input_fingerprint=plan.fingerprint,
+                params=plan.params,
                 usage={},
-                posts_analyzed=len(prepared.data.posts),
-                created_by_id=auth.user_id,
+                posts_analyzed=loaded.window.n,
+                created_by_id=actor.user_id,
+                created_by_api_key_id=actor.api_key_id,
             )
         )
         await session.flush()
         audit.record(
             session,
-            auth.actor,
+            actor,
             "analysis.run",
             "analysis_run",
             run.id,
-            {"question": question.key, "engine": choice.name, "client_id": str(client_id)},
+            {
+                "question": question.key,
+                "engine": choice.name,
+                "client_id": str(loaded.client_id),
+                "job_id": str(job_id) if job_id else None,
+            },
         )
 
     started = time.perf_counter()
     outcome: EngineResult | None = None
     error: str | None = None
     try:
-        outcome = await choice.engine.run(question.key, prepared.data, RESULT_MODELS[question.key])
+        outcome = await choice.engine.run(question, loaded.window, plan.previous)
         # Validate again with our model: whatever an engine returns, what we store fits.
-        validated = RESULT_MODELS[question.key].model_validate(outcome.result.model_dump())
+        validated = question.result.model_validate(outcome.result.model_dump())
         outcome = replace(outcome, result=validated)
     except (AnalysisEngineError, ValidationError) as exc:
         error = str(exc)[:4000]
@@ -291,9 +271,9 @@ async def execute(
     duration_ms = int((time.perf_counter() - started) * 1000)
 
     async with db.session() as session, session.begin():
-        repo = RunRepository(session, auth.scope)
-        stored = await repo.get(run.id)
-        assert stored is not None
+        stored = await RunRepository(session, scope).get(run.id)
+        if stored is None:  # deleted meanwhile (its client was)
+            raise NotFound("Analysis run not found")
         stored.duration_ms = duration_ms
         if outcome is not None and error is None:
             stored.status = "succeeded"
@@ -309,15 +289,15 @@ async def execute(
 
 async def _store_reuse(
     db: Database,
-    auth: AuthContext,
+    actor: Actor,
     client_id: uuid.UUID,
     source: AnalysisRun,
-    prepared: Prepared,
+    plan: Plan,
     job_id: uuid.UUID | None,
 ) -> AnalysisRun:
     """A new run row pointing at the stored one, so history and jobs stay complete."""
     async with db.session() as session, session.begin():
-        run = RunRepository(session, auth.scope).add(
+        run = RunRepository(session, actor.scope).add(
             AnalysisRun(
                 client_id=client_id,
                 job_id=job_id,
@@ -327,19 +307,20 @@ async def _store_reuse(
                 model=source.model,
                 prompt_version=source.prompt_version,
                 input_fingerprint=source.input_fingerprint,
-                params=prepared.params,
+                params=plan.params,
                 result=source.result,
                 usage={},
                 duration_ms=0,
                 posts_analyzed=source.posts_analyzed,
-                created_by_id=auth.user_id,
+                created_by_id=actor.user_id,
+                created_by_api_key_id=actor.api_key_id,
                 reused_from_id=source.reused_from_id or source.id,
             )
         )
         await session.flush()
         audit.record(
             session,
-            auth.actor,
+            actor,
             "analysis.reuse",
             "analysis_run",
             run.id,
@@ -348,126 +329,188 @@ async def _store_reuse(
         return run
 
 
+async def _latest_inputs(
+    db: Database, scope: TenantScope, client_id: uuid.UUID, questions: list[Question[Any]]
+) -> dict[str, AnalysisRun]:
+    keys = [q.key for q in registry.inputs_of(questions)]
+    if not keys:
+        return {}
+    async with db.session() as session:
+        return await RunRepository(session, scope).latest_succeeded(client_id, keys)
+
+
 async def run_question(
     db: Database,
     settings: Settings,
-    auth: AuthContext,
+    actor: Actor,
     client_id: uuid.UUID,
     name: str,
     req: RunRequest,
     http_client: Any = None,
 ) -> AnalysisRun:
+    """One question now: the stored run (dependent questions read the latest results of
+    their inputs)."""
     question = registry.resolve(name)
-    loaded = await load(db, settings, auth, client_id, req)
-    previous = await _latest_base_results(db, auth, client_id) if question.depends_on else {}
-    prepared = prepare(settings, loaded, question, req, previous=previous, http_client=http_client)
-    return await execute(db, auth, client_id, prepared, force=req.force)
+    loaded = await open_window(db, settings, actor.scope, client_id, req)
+    stored = await _latest_inputs(db, actor.scope, client_id, [question])
+    planned = plan(settings, loaded, question, req, stored=stored, http_client=http_client)
+    return await execute(db, actor, loaded, planned, force=req.force)
 
 
-# --- jobs ------------------------------------------------------------------------------
+async def run_question_once(
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    client_id: uuid.UUID,
+    name: str,
+    req: RunRequest,
+    http_client: Any = None,
+    *,
+    idempotency_key: str | None,
+    request_hash: str,
+) -> JSONResponse:
+    """`run_question` under an Idempotency-Key: the key is claimed (committed) before the
+    run, so a retry while it runs is told to wait, and a retry after it replays its
+    answer; a run that raises releases the key."""
+    claimed: idempotency.Claim | JSONResponse = idempotency.Claim(None)
+    if idempotency_key:
+        async with db.session() as session, session.begin():
+            claimed = await idempotency.claim(session, actor.scope, idempotency_key, request_hash)
+    if isinstance(claimed, JSONResponse):
+        return claimed
+    try:
+        run = await run_question(db, settings, actor, client_id, name, req, http_client)
+    except Exception:
+        if claimed.record_id is not None:
+            async with db.session() as session, session.begin():
+                await claimed.release(session)
+        raise
+    body = RunOut.of(run).model_dump(mode="json")
+    if claimed.record_id is not None:
+        async with db.session() as session, session.begin():
+            await claimed.complete(session, 201, body)
+    return JSONResponse(body, status_code=201)
+
+
+# --------------------------------------------------------------------------- jobs
 
 
 def requested_questions(req: JobRequest) -> list[str]:
-    names = req.questions or list(registry.ALL_KEYS)
-    keys = [registry.resolve(n).key for n in names]
-    return sorted(set(keys), key=lambda k: int(k[1:]))
+    names = req.questions or list(registry.KEYS)
+    return sorted({registry.resolve(n).key for n in names}, key=lambda k: registry.BY_KEY[k].number)
 
 
 async def create_job(
-    db: Database, settings: Settings, auth: AuthContext, client_id: uuid.UUID, req: JobRequest
-) -> AnalysisJob:
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    client_id: uuid.UUID,
+    req: JobRequest,
+    *,
+    idempotency_key: str | None,
+    request_hash: str,
+) -> JSONResponse:
+    """Create and enqueue a job: its row, its place in the queue and its Idempotency-Key
+    commit in one transaction (a retry with the same key replays the answer; two at the
+    same time create one job). Answers 202 with the job and its Location."""
     keys = requested_questions(req)
+    scope = actor.scope
     async with db.session() as session, session.begin():
-        await clients_service.ensure_client(session, auth.scope, client_id)
-        tenant = await tenants_service.get_current_tenant(session, auth.scope)
+        claimed = await idempotency.claim(session, scope, idempotency_key, request_hash)
+        if isinstance(claimed, JSONResponse):
+            return claimed
+        await clients_service.ensure_client(session, scope, client_id)
+        tenant = await tenants_service.get_current_tenant(session, scope)
         # Fail fast on an unusable engine instead of in every question of the job.
         choose_engine(
             settings, tenants_service.engine_settings(tenant, settings), req.engine, req.model, None
         )
-        job = JobRepository(session, auth.scope).add(
+        job = JobRepository(session, scope).add(
             AnalysisJob(
                 client_id=client_id,
                 status="queued",
                 questions=keys,
                 params=req.model_dump(mode="json", exclude={"questions"}),
                 progress=0,
-                created_by_id=auth.user_id,
+                created_by_id=actor.user_id,
+                created_by_api_key_id=actor.api_key_id,
             )
         )
         await session.flush()
+        job.worker_job_id = await jobs.defer(
+            session, RUN_JOB_TASK, {"job_id": str(job.id)}, lock=f"analysis-job-{job.id}"
+        )
         audit.record(
             session,
-            auth.actor,
+            actor,
             "analysis.job",
             "analysis_job",
             job.id,
             {"questions": keys, "client_id": str(client_id)},
         )
-    return job
+        body = JobCreated(job_id=job.id, status="queued").model_dump(mode="json")
+        headers = {"Location": f"/api/v1/jobs/{job.id}"}
+        await claimed.complete(session, 202, body, headers)
+    return JSONResponse(body, status_code=202, headers=headers)
 
 
-async def _set_job(db: Database, auth: AuthContext, job_id: uuid.UUID, **values: Any) -> None:
+async def _set_job(db: Database, scope: TenantScope, job_id: uuid.UUID, **values: Any) -> None:
     async with db.session() as session, session.begin():
-        job = await JobRepository(session, auth.scope).get(job_id)
+        job = await JobRepository(session, scope).get(job_id)
         if job is not None:
             for name, value in values.items():
                 setattr(job, name, value)
 
 
+def job_actor(job: AnalysisJob) -> Actor:
+    """Whom a job's work is done for: the user or API key that created it."""
+    return Actor(
+        tenant_id=job.tenant_id, user_id=job.created_by_id, api_key_id=job.created_by_api_key_id
+    )
+
+
 async def work_job(
-    db: Database, settings: Settings, auth: AuthContext, job_id: uuid.UUID, http_client: Any = None
+    db: Database, settings: Settings, job_id: uuid.UUID, http_client: Any = None
 ) -> None:
-    """Execute a job's dependency graph; safe to call again after an interruption."""
+    """Execute a job's dependency graph as its creator; safe to call again after an
+    interruption (questions already answered are skipped)."""
     async with db.session() as session:
-        job, runs = await job_with_runs(session, auth, job_id)
-    if job.status in ("succeeded", "failed"):
-        return
-    done = {r.question for r in runs if r.status == "succeeded"}
+        job = await job_for_worker(session, job_id)
+    if job is None or job.status in ("succeeded", "failed"):
+        return  # deleted meanwhile (its client or tenant was), or already finished
+    actor = job_actor(job)
+    scope = actor.scope
     async with db.session() as session, session.begin():
-        await RunRepository(session, auth.scope).fail_interrupted(
+        runs = await RunRepository(session, scope).for_job(job_id)
+        await RunRepository(session, scope).fail_interrupted(
             job_id, "Interrupted (the worker stopped); the job ran it again"
         )
+    done = {r.question for r in runs if r.status == "succeeded"}
+    total = len(job.questions)
     await _set_job(
         db,
-        auth,
+        scope,
         job_id,
         status="running",
         started_at=datetime.now(UTC),
-        progress=_progress(len(done), len(job.questions)),
+        progress=_progress(len(done), total),
     )
     req = RunRequest.model_validate(job.params)
     finished = set(done)
     failures: dict[str, str] = {}
-
-    async def one(key: str, loaded: Loaded, previous: dict[str, AnalysisRun]) -> None:
-        try:
-            prepared = prepare(
-                settings,
-                loaded,
-                registry.QUESTIONS[key],
-                req,
-                previous=previous,
-                http_client=http_client,
-            )
-            run = await execute(db, auth, job.client_id, prepared, job_id=job_id, force=req.force)
-            if run.status != "succeeded":
-                failures[key] = run.error or "failed"
-        except Exception as exc:  # one question's failure must not lose the others
-            logger.exception("job %s: %s failed", job_id, key)
-            failures[key] = str(exc)[:500] or type(exc).__name__
-        finished.add(key)
-        await _set_job(db, auth, job_id, progress=_progress(len(finished), len(job.questions)))
-
     levels = registry.execution_levels([q for q in job.questions if q not in done])
-    # The window is read and enriched once for the whole job: every question of every
-    # level shares it (one copy of the posts in memory, one enrichment).
+    if not levels:
+        await _finish_job(db, scope, job_id, failures)
+        return
+    # The window is read and built once for the whole job: every question of every
+    # level reads it (one copy of the posts in memory, one enrichment).
     try:
-        loaded = await load(db, settings, auth, job.client_id, req) if levels else None
+        loaded = await open_window(db, settings, scope, job.client_id, req)
     except Exception as exc:  # e.g. the client was deleted, or the window grew too big
-        logger.exception("job %s: could not load its input", job_id)
+        logger.exception("job %s: could not read its input", job_id)
         await _set_job(
             db,
-            auth,
+            scope,
             job_id,
             status="failed",
             progress=100,
@@ -475,35 +518,63 @@ async def work_job(
             error=f"Could not read the input: {getattr(exc, 'detail', exc)}",
         )
         return
+
+    async def one(window: Loaded, question: Question[Any], stored: dict[str, AnalysisRun]) -> None:
+        try:
+            planned = plan(settings, window, question, req, stored=stored, http_client=http_client)
+            run = await execute(db, actor, window, planned, job_id=job_id, force=req.force)
+            if run.status != "succeeded":
+                failures[question.key] = run.error or "failed"
+        except Exception as exc:  # one question's failure must not lose the others
+            logger.exception("job %s: %s failed", job_id, question.key)
+            failures[question.key] = str(exc)[:500] or type(exc).__name__
+        finished.add(question.key)
+        await _set_job(db, scope, job_id, progress=_progress(len(finished), total))
+
     try:
         for level in levels:
-            assert loaded is not None
-            previous = {}
-            if any(registry.QUESTIONS[k].depends_on for k in level):
-                previous = await _previous_for(db, auth, job.client_id, job_id)
-            await asyncio.gather(*(one(key, loaded, previous) for key in level))
-        await _set_job(
-            db,
-            auth,
-            job_id,
-            status="failed" if failures else "succeeded",
-            progress=100,
-            finished_at=datetime.now(UTC),
-            error="; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or None,
-        )
+            stored = await _inputs_for(db, scope, job.client_id, job_id, level)
+            await asyncio.gather(*(one(loaded, question, stored) for question in level))
+        await _finish_job(db, scope, job_id, failures)
     finally:
-        del loaded  # the window's posts: the largest thing a worker holds
-        await asyncio.to_thread(release_memory, analysis_caches=True)
+        del loaded  # the window: the largest thing a worker holds
+        await asyncio.to_thread(release_memory)
 
 
-async def _previous_for(
-    db: Database, auth: AuthContext, client_id: uuid.UUID, job_id: uuid.UUID
+async def _finish_job(
+    db: Database, scope: TenantScope, job_id: uuid.UUID, failures: dict[str, str]
+) -> None:
+    await _set_job(
+        db,
+        scope,
+        job_id,
+        status="failed" if failures else "succeeded",
+        progress=100,
+        finished_at=datetime.now(UTC),
+        error="; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or None,
+    )
+
+
+async def _inputs_for(
+    db: Database,
+    scope: TenantScope,
+    client_id: uuid.UUID,
+    job_id: uuid.UUID,
+    level: list[Question[Any]],
 ) -> dict[str, AnalysisRun]:
-    """Q1-Q8 results for Q9/Q10: this job's own where it has them, else the latest."""
+    """The inputs of a level's questions: this job's own runs where it has them, else the
+    latest stored ones."""
+    keys = [q.key for q in registry.inputs_of(level)]
+    if not keys:
+        return {}
     async with db.session() as session:
-        repo = RunRepository(session, auth.scope)
-        latest = await repo.latest_succeeded(client_id, BASE_QUESTIONS)
-        own = {r.question: r for r in await repo.for_job(job_id) if r.status == "succeeded"}
+        repo = RunRepository(session, scope)
+        latest = await repo.latest_succeeded(client_id, keys)
+        own = {
+            r.question: r
+            for r in await repo.for_job(job_id)
+            if r.status == "succeeded" and r.question in keys
+        }
     return {**latest, **own}
 
 
@@ -511,59 +582,42 @@ def _progress(done: int, total: int) -> int:
     return 100 if total == 0 else min(100, round(100 * done / total))
 
 
-# --- reads -----------------------------------------------------------------------------
+# --------------------------------------------------------------------------- reads
 
 
-async def get_run(session: AsyncSession, auth: AuthContext, run_id: uuid.UUID) -> AnalysisRun:
-    run = await RunRepository(session, auth.scope).get(run_id)
+async def get_run(session: AsyncSession, scope: TenantScope, run_id: uuid.UUID) -> AnalysisRun:
+    run = await RunRepository(session, scope).get(run_id)
     if run is None:
         raise NotFound("Analysis run not found")
     return run
 
 
 async def list_runs(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, **filters: Any
+    session: AsyncSession, scope: TenantScope, client_id: uuid.UUID, **filters: Any
 ) -> tuple[list[AnalysisRun], int]:
-    await clients_service.ensure_client(session, auth.scope, client_id)
-    return await RunRepository(session, auth.scope).page(client_id, **filters)
+    await clients_service.ensure_client(session, scope, client_id)
+    return await RunRepository(session, scope).page(client_id, **filters)
 
 
 async def insights(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID
+    session: AsyncSession, scope: TenantScope, client_id: uuid.UUID
 ) -> dict[str, AnalysisRun]:
-    await clients_service.ensure_client(session, auth.scope, client_id)
-    return await RunRepository(session, auth.scope).latest_succeeded(client_id, registry.ALL_KEYS)
+    await clients_service.ensure_client(session, scope, client_id)
+    return await RunRepository(session, scope).latest_succeeded(client_id, registry.KEYS)
 
 
 async def job_with_runs(
-    session: AsyncSession, auth: AuthContext, job_id: uuid.UUID
+    session: AsyncSession, scope: TenantScope, job_id: uuid.UUID
 ) -> tuple[AnalysisJob, list[AnalysisRun]]:
-    job = await JobRepository(session, auth.scope).get(job_id)
+    job = await JobRepository(session, scope).get(job_id)
     if job is None:
         raise NotFound("Job not found")
-    return job, await RunRepository(session, auth.scope).for_job(job_id)
-
-
-async def enqueue_job(jobs: Any, db: Database, auth: AuthContext, job_id: uuid.UUID) -> None:
-    """Hand the job to the procrastinate queue (after the job row is committed)."""
-    from procrastinate import tasks as procrastinate_tasks
-
-    from app.jobs import QUEUE
-
-    # Deferred through this app's job manager: the task objects stay bound to the
-    # import-time app, which has no connection.
-    deferrer = procrastinate_tasks.configure_task(
-        name="analyses.run_job", job_manager=jobs.job_manager, queue=QUEUE
-    )
-    worker_job_id = await deferrer.defer_async(job_id=str(job_id))
-    await _set_job(db, auth, job_id, worker_job_id=worker_job_id)
+    return job, await RunRepository(session, scope).for_job(job_id)
 
 
 async def analyze_texts(texts: list[str], language: str) -> list[dict[str, Any]]:
-    from app.ai.local import analyze_texts as analyze
-
     lang = None if language == "auto" else language
-    results = await asyncio.to_thread(analyze, texts, lang)
+    results = await asyncio.to_thread(analyze_local_texts, texts, lang)
     return [
         {
             "language": r.language,

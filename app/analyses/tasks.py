@@ -9,12 +9,9 @@ from typing import Any
 from procrastinate import RetryStrategy
 
 from app.analyses import service
-from app.analyses.repository import job_tenant
-from app.core.auth import AuthContext
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.enums import Role
-from app.jobs import QUEUE, jobs_app
+from app.core.jobs import QUEUE, jobs_app
 
 
 @dataclass
@@ -35,15 +32,10 @@ def set_worker_context(context: WorkerContext | None) -> None:
 
 
 # Retried when a worker stops mid-job; work_job skips the questions already answered.
-@jobs_app.task(name="analyses.run_job", queue=QUEUE, retry=RetryStrategy(max_attempts=5))
+@jobs_app.task(name=service.RUN_JOB_TASK, queue=QUEUE, retry=RetryStrategy(max_attempts=5))
 async def run_analysis_job(job_id: str) -> None:
     if _context is None:
-        raise RuntimeError("worker context not set: start workers through app.jobs")
-    db, settings = _context.db, _context.settings
-    job_uuid = uuid.UUID(job_id)
-    async with db.session() as session:
-        tenant_id = await job_tenant(session, job_uuid)
-    if tenant_id is None:
-        return  # the job (or its tenant) was deleted meanwhile
-    auth = AuthContext(tenant_id=tenant_id, role=Role.analyst, email="worker")
-    await service.work_job(db, settings, auth, job_uuid, http_client=_context.http_client)
+        raise RuntimeError("worker context not set: start workers through app.core.jobs")
+    await service.work_job(
+        _context.db, _context.settings, uuid.UUID(job_id), http_client=_context.http_client
+    )

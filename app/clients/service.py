@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ai.base import ClientProfile
 from app.clients.models import Client, SocialAccount
 from app.clients.repository import AccountRepository, ClientReader, ClientRepository
 from app.clients.schemas import AccountCreate, AccountUpdate, ClientCreate, ClientUpdate
@@ -19,6 +19,18 @@ from app.core.scope import TenantScope
 from app.tenants import audit
 
 CLIENT_NOT_FOUND = "Client not found"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientProfile:
+    """What other domains (the analyses) need to know about a brand."""
+
+    name: str
+    industry: str | None
+    country: str | None
+    language: str  # the brand's main language
+    competitors: tuple[str, ...]
+    handles: tuple[str, ...]  # the brand's own account handles (without "@")
 
 
 async def get_client_row(conn: Any, auth: AuthContext, client_id: uuid.UUID) -> Any:

@@ -1,23 +1,38 @@
 """`Idempotency-Key` for POSTs that create work: the same key and body replay the stored
-answer; the same key with another body is a 409."""
+answer; the same key with another body is a 409.
+
+A key is *claimed* before the work: `claim` inserts its row (unique per tenant and key)
+in the caller's transaction. A second request with the same key blocks on that row until
+the first transaction ends, then finds the answer and replays it; so when the work, its
+claim and its answer commit in one transaction (a job: its row, its enqueue and its key),
+two concurrent retries create one job. Work that spans several transactions (a
+synchronous analysis run) commits the claim first: a duplicate that arrives meanwhile is
+told to retry (409 with Retry-After), and a claim left unfinished by a crash is taken
+over after `STALE_AFTER`. A failed request releases its claim, so a retry runs again.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint, Uuid, select
+from sqlalchemy import DateTime, Integer, String, UniqueConstraint, Uuid, delete, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.auth import AuthContext
-from app.core.db import Base, Database, TenantMixin
+from app.core.db import Base, TenantMixin
 from app.core.errors import Conflict
+from app.core.scope import TenantScope
+
+STALE_AFTER = timedelta(minutes=15)  # an unfinished claim older than this is taken over
+RETRY_AFTER_SECONDS = 5
 
 IdempotencyKey = Annotated[
     str | None,
@@ -31,7 +46,7 @@ IdempotencyKey = Annotated[
 
 
 class IdempotencyRecord(TenantMixin, Base):
-    """The stored answer to a POST sent with an Idempotency-Key."""
+    """A claimed Idempotency-Key and, once the work is done, its answer."""
 
     __tablename__ = "idempotency_record"
     __table_args__ = (UniqueConstraint("tenant_id", "key"),)
@@ -43,6 +58,7 @@ class IdempotencyRecord(TenantMixin, Base):
     response: Mapped[dict[str, Any]] = mapped_column(JSONB)
     headers: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -50,53 +66,92 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-async def replay(
-    db: Database, auth: AuthContext, key: str | None, request_hash: str
-) -> JSONResponse | None:
-    if not key:
-        return None
-    async with db.session() as session:
-        found = (
-            await session.execute(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.tenant_id == auth.tenant_id, IdempotencyRecord.key == key
-                )
-            )
-        ).scalar_one_or_none()
-    if found is None:
-        return None
-    if found.request_hash != request_hash:
-        raise Conflict("This Idempotency-Key was used with a different request")
-    return JSONResponse(
-        found.response,
-        status_code=found.status_code,
-        headers={**found.headers, "Idempotent-Replayed": "true"},
-    )
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A key this request holds (`record_id` None: no key was sent, nothing to keep)."""
 
+    record_id: uuid.UUID | None
 
-async def remember(
-    db: Database,
-    auth: AuthContext,
-    key: str | None,
-    request_hash: str,
-    status_code: int,
-    body: Any,
-    headers: dict[str, str] | None = None,
-) -> None:
-    if not key:
-        return
-    async with db.session() as session, session.begin():
+    async def complete(
+        self,
+        session: AsyncSession,
+        status_code: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Store the answer (in the caller's transaction)."""
+        if self.record_id is None:
+            return
         await session.execute(
-            insert(IdempotencyRecord)
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == self.record_id)
             .values(
-                id=uuid.uuid4(),
-                tenant_id=auth.tenant_id,
-                key=key,
-                request_hash=request_hash,
                 status_code=status_code,
                 response=body,
                 headers=headers or {},
-                created_at=datetime.now(UTC),
+                completed_at=datetime.now(UTC),
             )
-            .on_conflict_do_nothing()
         )
+
+    async def release(self, session: AsyncSession) -> None:
+        """Forget an unfinished claim (the work failed: a retry may run it again)."""
+        if self.record_id is None:
+            return
+        await session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.id == self.record_id, IdempotencyRecord.completed_at.is_(None)
+            )
+        )
+
+
+async def claim(
+    session: AsyncSession, scope: TenantScope, key: str | None, request_hash: str
+) -> Claim | JSONResponse:
+    """Claim `key` for this request, or the stored answer to replay.
+
+    Blocks while another open transaction holds the same key. Raises 409 when the key
+    was used with another request, or when its first request is still being worked on.
+    """
+    if not key:
+        return Claim(None)
+    now = datetime.now(UTC)
+    inserted = await session.execute(
+        insert(IdempotencyRecord)
+        .values(
+            id=uuid.uuid4(),
+            tenant_id=scope.tenant_id,
+            key=key,
+            request_hash=request_hash,
+            status_code=0,
+            response={},
+            headers={},
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(IdempotencyRecord.id)
+    )
+    record_id = inserted.scalar_one_or_none()
+    if record_id is not None:
+        return Claim(record_id)
+    found = (
+        await session.execute(
+            select(IdempotencyRecord)
+            .where(IdempotencyRecord.tenant_id == scope.tenant_id, IdempotencyRecord.key == key)
+            .with_for_update()
+        )
+    ).scalar_one()
+    if found.request_hash != request_hash:
+        raise Conflict("This Idempotency-Key was used with a different request")
+    if found.completed_at is not None:
+        return JSONResponse(
+            found.response,
+            status_code=found.status_code,
+            headers={**found.headers, "Idempotent-Replayed": "true"},
+        )
+    if now - found.created_at < STALE_AFTER:
+        raise Conflict(
+            "A request with this Idempotency-Key is still being processed; retry shortly",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    found.created_at = now  # its first request died: this one takes the claim over
+    return Claim(found.id)

@@ -2,8 +2,9 @@
 
 CPython frees objects to its own arenas and to the C allocator, which keeps freed pages
 for reuse; after a job on 100,000 posts or a large import, that can leave a worker tens
-of MB above what it needs. `release_memory` drops the analysis engine's caches and asks
-glibc to return free pages (`malloc_trim`); elsewhere it only collects garbage.
+of MB above what it needs. `release_memory` collects garbage and asks glibc to return
+free pages (`malloc_trim`); elsewhere it only collects garbage. Call it once the large
+objects are dropped (an analysis window, an import's batches).
 """
 
 from __future__ import annotations
@@ -28,11 +29,7 @@ def _libc() -> Any:
     return libc
 
 
-def release_memory(*, analysis_caches: bool = False) -> None:
-    if analysis_caches:
-        from app.ai.local.analysis_engine import clear_caches
-
-        clear_caches()
+def release_memory() -> None:
     gc.collect()
     libc = _libc()
     if libc is not None:

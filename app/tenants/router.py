@@ -10,12 +10,10 @@ from app.core.auth import AdminDep, ReaderDep, SuperuserDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
-from app.core.session import HasherDep, SessionDep, SettingsDep
+from app.core.session import HasherDep, SessionDep
 from app.tenants import service
 from app.tenants.schemas import (
     AdminTenantOut,
-    AiSettingsIn,
-    AiSettingsOut,
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyOut,
@@ -221,26 +219,3 @@ async def admin_deactivate_tenant(
     tenant_id: uuid.UUID, session: SessionDep, auth: SuperuserDep
 ) -> TenantOut:
     return TenantOut.model_validate(await service.admin_deactivate_tenant(session, auth, tenant_id))
-
-
-@router.get(
-    "/ai-settings",
-    response_model=AiSettingsOut,
-    summary="The tenant's analysis engine settings (the API key is never shown)",
-    responses=problem_responses(401, 403),
-)
-async def get_ai_settings(session: SessionDep, auth: AdminDep) -> AiSettingsOut:
-    return service.ai_settings_out(await service.get_current_tenant(session, auth.scope))
-
-
-@router.put(
-    "/ai-settings",
-    response_model=AiSettingsOut,
-    summary="Set the tenant's engine, model, endpoint, API key and prompt overrides",
-    responses=problem_responses(401, 403, 422),
-)
-async def put_ai_settings(
-    data: AiSettingsIn, settings: SettingsDep, session: SessionDep, auth: AdminDep
-) -> AiSettingsOut:
-    tenant = await service.update_ai_settings(session, auth, settings, data)
-    return service.ai_settings_out(tenant)

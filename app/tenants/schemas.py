@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -98,47 +98,3 @@ class AuditEventOut(BaseModel):
 
 class AdminTenantOut(TenantOut):
     users: int
-
-
-class PromptOverride(StrictModel):
-    version: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
-        examples=["acme.q3.v2"]
-    )
-    system: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = None
-    user: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = None
-
-
-class AiSettingsIn(StrictModel):
-    engine: Literal["local", "openai"] = "local"
-    model: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = Field(default=None, examples=["gpt-4o-mini"])
-    base_url: (
-        Annotated[
-            str,
-            StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s]+$"),
-        ]
-        | None
-    ) = Field(
-        default=None,
-        description="Any OpenAI-compatible endpoint; empty: the server's",
-        examples=["https://api.openai.com/v1"],
-    )
-    api_key: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
-        default=None, description="Write-only; omit to keep the stored key, '' is refused"
-    )
-    clear_api_key: bool = False
-    prompt_overrides: dict[str, PromptOverride] | None = Field(
-        default=None,
-        description="Per question key (q1..q10): replace the system and/or "
-        "user prompt; each override carries its own version",
-    )
-
-
-class AiSettingsOut(BaseModel):
-    engine: Literal["local", "openai"]
-    model: str | None
-    base_url: str | None
-    api_key_set: bool
-    prompt_overrides: dict[str, PromptOverride]

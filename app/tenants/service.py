@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.auth import API_KEY_PREFIX, AuthContext, active_users
 from app.core.config import Settings
-from app.core.crypto import decrypt, encrypt
+from app.core.crypto import decrypt
 from app.core.enums import ROLE_RANK, Role
-from app.core.errors import BadRequest, Conflict, Forbidden, NotFound, UnprocessableEntity
+from app.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.core.scope import Actor, TenantScope
 from app.core.security import PasswordHasher, sha256_hex
 from app.tenants import audit
@@ -28,10 +28,7 @@ from app.tenants.repository import (
     UserRepository,
 )
 from app.tenants.schemas import (
-    AiSettingsIn,
-    AiSettingsOut,
     ApiKeyCreate,
-    PromptOverride,
     TenantUpdate,
     UserCreate,
     UserUpdate,
@@ -306,55 +303,13 @@ def _as_actor_in(auth: AuthContext, tenant_id: uuid.UUID) -> Actor:
 # --- AI settings -----------------------------------------------------------------------
 
 
-def ai_settings_out(tenant: Tenant) -> AiSettingsOut:
-    stored = dict(tenant.ai_settings or {})
-    return AiSettingsOut(
-        engine=stored.get("engine", "local"),
-        model=stored.get("model"),
-        base_url=stored.get("base_url"),
-        api_key_set=bool(stored.get("api_key_encrypted")),
-        prompt_overrides={
-            k: PromptOverride(**v) for k, v in (stored.get("prompt_overrides") or {}).items()
-        },
-    )
-
-
-async def update_ai_settings(
-    session: AsyncSession, auth: AuthContext, settings: Settings, data: AiSettingsIn
+async def save_ai_settings(
+    session: AsyncSession, auth: AuthContext, stored: dict[str, Any], details: dict[str, Any]
 ) -> Tenant:
+    """Replace the tenant's stored AI settings (the analyses domain owns their meaning)."""
     tenant = await get_current_tenant(session, auth.scope)
-    stored = dict(tenant.ai_settings or {})
-    overrides = {
-        k: v.model_dump(exclude_none=True) for k, v in (data.prompt_overrides or {}).items()
-    }
-    if overrides:
-        from app.ai.prompts import resolve_prompts
-
-        try:
-            resolve_prompts(overrides)
-        except ValueError as exc:
-            raise UnprocessableEntity(f"Invalid prompt overrides: {exc}")
-    stored.update(
-        engine=data.engine, model=data.model, base_url=data.base_url, prompt_overrides=overrides
-    )
-    if data.clear_api_key:
-        stored.pop("api_key_encrypted", None)
-    elif data.api_key:
-        stored["api_key_encrypted"] = encrypt(settings, data.api_key)
     tenant.ai_settings = stored
-    audit.record(
-        session,
-        auth.actor,
-        "tenant.ai_settings",
-        "tenant",
-        tenant.id,
-        {
-            "engine": data.engine,
-            "model": data.model,
-            "api_key_changed": bool(data.api_key or data.clear_api_key),
-            "prompt_overrides": sorted(overrides),
-        },
-    )
+    audit.record(session, auth.actor, "tenant.ai_settings", "tenant", tenant.id, details)
     await session.flush()
     return tenant
 

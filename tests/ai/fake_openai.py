@@ -29,7 +29,8 @@ from typing import Any
 import httpx
 from openai import AsyncOpenAI
 
-from app.ai.openai_compatible import QUESTION_HEADER, make_client
+from app.ai.llm import make_client
+from app.analyses.engines import QUESTION_HEADER
 
 BASE_URL = "http://fake-openai.test/v1"
 

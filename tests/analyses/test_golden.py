@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from app.ai.base import AnalysisInput, ClientProfile, PostRecord
-from app.ai.local.analysis_engine import LocalEngine, clear_caches, enrich_in_place
-from app.analyses.registry import execution_levels
-from app.analyses.results import RESULT_MODELS
-from app.demo.generator import DEMO_CLIENTS, generate_posts
+from app.analyses.engines import LocalEngine
+from app.analyses.question import Previous
+from app.analyses.registry import KEYS, execution_levels
+from app.analyses.window import Window
+from app.demo.generator import DEMO_CLIENTS
+from tests.analyses.builders import demo_posts, demo_profile
 
 GOLDEN = Path(__file__).parent / "golden" / "local_demo.json"
 END = datetime(2026, 6, 1, tzinfo=UTC)
@@ -35,63 +36,23 @@ CASES: dict[str, tuple[int, int, int, str, str]] = {
 }
 
 
-def _posts(client: int, n: int, days: int) -> list[PostRecord]:
-    spec = DEMO_CLIENTS[client]
-    generated = generate_posts(spec, n_posts=n, end=END, days=days, seed=11)
-    return [
-        PostRecord(
-            id=f"{spec.key}-{i:05d}",
-            platform=g.platform,
-            account_handle=g.account_handle,
-            author_handle=g.author_handle,
-            author_followers=g.author_followers,
-            text=g.text,
-            published_at=g.published_at,
-            likes=g.likes,
-            comments=g.comments,
-            shares=g.shares,
-            views=g.views,
-            reach=g.reach,
-            content_type=g.content_type,
-            hashtags=tuple(g.hashtags),
-            mentions=tuple(g.mentions),
-            is_own=g.is_own,
-        )
-        for i, g in enumerate(generated)
-    ]
-
-
 async def _results(name: str) -> dict[str, Any]:
     """All ten questions on one case, as a job runs them (enrich, Q1-Q8, then Q9-Q10)."""
     client, n, days, lang, tz = CASES[name]
     spec = DEMO_CLIENTS[client]
     start = END - timedelta(days=days)
-    posts = [p for p in _posts(client, n, days) if start <= p.published_at < END]
-    enrich_in_place(posts)
-    profile = ClientProfile(
-        name=spec.name,
-        industry=spec.industry,
-        country=spec.country,
-        language=spec.language,
-        competitors=tuple(spec.competitors),
-        handles=tuple(sorted({a.handle for a in spec.accounts})),
-    )
+    generated = demo_posts(n, client, days=days, end=END, prefix=f"{spec.key}-")
+    posts = [p for p in generated if start <= p.published_at < END]
+    profile = demo_profile(client)
+    window = Window.build(posts, client=profile, start=start, end=END, language=lang, timezone=tz)
     engine = LocalEngine()
     results: dict[str, Any] = {}
-    for level in execution_levels(list(RESULT_MODELS)):
-        data = AnalysisInput(
-            client=profile,
-            posts=posts,
-            window_start=start,
-            window_end=END,
-            tenant_language=lang,
-            timezone=tz,
-            previous=dict(results),
+    for level in execution_levels(list(KEYS)):
+        outcomes = await asyncio.gather(
+            *(engine.run(q, window, Previous.load(q.depends_on, results)) for q in level)
         )
-        outcomes = await asyncio.gather(*(engine.run(k, data, RESULT_MODELS[k]) for k in level))
-        for key, outcome in zip(level, outcomes, strict=True):
-            results[key] = outcome.result.model_dump(mode="json")
-    clear_caches()
+        for question, outcome in zip(level, outcomes, strict=True):
+            results[question.key] = outcome.result.model_dump(mode="json")
     return {"posts": len(posts), "results": results}
 
 

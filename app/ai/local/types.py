@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.ai.base import EMOTIONS
-
 __all__ = ["EMOTIONS", "TextAnalysis"]
+
+# The emotions of the local engine (Plutchik's basic ones the lexicons cover, and neutral),
+# in the order every per-emotion array uses.
+EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "trust", "neutral")
 
 
 @dataclass(frozen=True, slots=True)

@@ -266,7 +266,7 @@ def test_nmf_degenerate_inputs() -> None:
 
 
 def test_npmi_of_the_topic_model() -> None:
-    from app.ai.local.analysis_engine import _npmi
+    from app.ai.local.topics import _npmi
 
     b = np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1]], dtype=bool)
     df = b.sum(axis=0)

@@ -1,0 +1,162 @@
+"""Building blocks of the question result models.
+
+One Pydantic model per question is the API response, the stored JSON and the JSON schema
+an LLM engine must fill, so the models are strict: no free-form dicts, lists of small
+objects instead, shares as floats in 0..1, sentiment in -1..1, every field described and
+required (nullable where a value may be missing). Every result carries `posts_analyzed`
+and `notes` (plain statements about data limits, never model chatter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.ai.local.text import fold
+from app.analyses.records import PostRecord
+from app.analyses.statistics import Direction, Stance, clamp
+
+__all__ = [
+    "Direction",
+    "Emotion",
+    "Figure",
+    "Part",
+    "PostExample",
+    "Result",
+    "Stance",
+    "TermCount",
+    "example",
+    "pick_examples",
+    "share_doc",
+    "short_text",
+    "volume_notes",
+]
+
+Emotion = Literal["anger", "disgust", "fear", "joy", "sadness", "surprise", "trust", "neutral"]
+
+_POSTS_ANALYZED = "Number of posts the figures of this result are computed on."
+_NOTES = (
+    "Plain statements about the data and its limits (for example 'Only 12 posts in the "
+    "window; shares are unstable'); empty when there is nothing to warn about."
+)
+
+
+def share_doc(what: str) -> str:
+    return f"{what} (fraction 0..1, not a percentage)."
+
+
+class Part(BaseModel):
+    """A strict piece of a result (unknown fields are an error)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Result(Part):
+    """What every question's result carries."""
+
+    posts_analyzed: int = Field(ge=0, description=_POSTS_ANALYZED)
+    notes: list[str] = Field(description=_NOTES)
+
+
+class PostExample(Part):
+    """One post quoted as an example."""
+
+    post_id: str = Field(description="Id of the post (as stored in Pixely).")
+    platform: str = Field(description="Platform of the post, e.g. 'instagram', 'x'.")
+    published_at: datetime = Field(description="When the post was published (UTC, ISO 8601).")
+    text: str = Field(description="The post text, shortened to at most 200 characters.")
+    score: float = Field(
+        ge=-1.0,
+        le=1.0,
+        description=(
+            "The score the example was chosen by: the emotion's score 0..1 (Q1), the "
+            "sentiment score -1..1 (Q4, Q7)."
+        ),
+    )
+    engagement: int = Field(ge=0, description="Likes + comments + shares of the post.")
+
+
+class Figure(Part):
+    """One named number backing a statement."""
+
+    name: str = Field(description="What the number is, e.g. 'mean engagement rate'.")
+    value: float = Field(description="The number itself (shares and rates as fractions).")
+    unit: Literal["posts", "share", "rate", "ratio", "score", "count"] = Field(
+        description=(
+            "'posts' or 'count' for counts, 'share' and 'rate' for fractions 0..1, 'ratio' "
+            "for multiples (1.8 = 80% above the baseline), 'score' for other indices."
+        )
+    )
+
+
+class TermCount(Part):
+    term: str = Field(description="A word or phrase as written in the lexicon.")
+    count: int = Field(ge=0, description="How many times it was found.")
+
+
+# --------------------------------------------------------------------------- examples
+
+EXAMPLE_CHARS = 200
+
+
+def short_text(text: str, limit: int = EXAMPLE_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def example(post: PostRecord, score: float) -> PostExample:
+    return PostExample(
+        post_id=post.id,
+        platform=post.platform,
+        published_at=post.published_at,
+        text=short_text(post.text),
+        score=round(clamp(score, -1.0, 1.0), 4),
+        engagement=max(0, post.engagement),
+    )
+
+
+def pick_examples(
+    posts: Sequence[PostRecord],
+    score: Callable[[PostRecord], float],
+    k: int = 3,
+    *,
+    reverse: bool = True,
+    shown: Callable[[PostRecord], float] | None = None,
+) -> list[PostExample]:
+    """The k posts with the highest (or lowest) score; ties by engagement, then id.
+
+    Texts that repeat (retweets, templates) are shown once. The example's `score` is
+    `shown(post)` when given (e.g. rank by engagement, show sentiment), else the score.
+    """
+    sign = -1.0 if reverse else 1.0
+    ranked = sorted(posts, key=lambda p: (sign * score(p), -p.engagement, p.id))
+    out: list[PostExample] = []
+    seen: set[str] = set()
+    for p in ranked:
+        key = fold(p.text.lower())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(example(p, (shown or score)(p)))
+        if len(out) >= k:
+            break
+    return out
+
+
+# --------------------------------------------------------------------------- notes
+
+SMALL_SAMPLE = 30  # fewer posts than this: shares are unstable, say so
+
+
+def volume_notes(n: int, what: str = "posts") -> list[str]:
+    if n == 0:
+        return [f"No {what} in the window; nothing to analyse."]
+    if n < SMALL_SAMPLE:
+        return [f"Only {n} {what} in the window; shares are unstable."]
+    return []

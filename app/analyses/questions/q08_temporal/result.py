@@ -1,0 +1,116 @@
+"""The result model of temporal."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from app.analyses.questions.parts import (
+    Direction,
+    Part,
+    Result,
+)
+
+
+class HeatCell(Part):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday (tenant time zone).")
+    hour: int = Field(ge=0, le=23, description="Hour of day 0..23 (tenant time zone).")
+    posts: int = Field(ge=0, description="Posts published in this weekday x hour cell.")
+    own_posts: int = Field(ge=0, description="Of those, posts by the brand's own accounts.")
+    mean_engagement: float = Field(ge=0, description="Mean likes + comments + shares (0 if empty).")
+    mean_engagement_rate: float = Field(
+        ge=0, le=1, description="Mean engagement / max(author followers, 100), capped at 1."
+    )
+
+
+class TimeWindow(Part):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday.")
+    hour: int = Field(ge=0, le=23, description="Hour of day (tenant time zone).")
+    label: str = Field(description="Readable slot in the tenant's language, e.g. 'jueves 19:00'.")
+    posts: int = Field(ge=0, description="Posts in the slot (of the basis).")
+    mean_engagement_rate: float = Field(ge=0, le=1, description="Mean engagement rate of the slot.")
+    lift: float = Field(ge=0, description="Slot rate / mean rate of the basis.")
+
+
+class WeekPoint(Part):
+    week_start: date = Field(description="Monday of the week (tenant time zone).")
+    posts: int = Field(ge=0, description="Posts that week.")
+    mean_engagement: float = Field(ge=0, description="Mean likes + comments + shares that week.")
+
+
+class Trend(Part):
+    slope_per_week: float = Field(
+        description="Least-squares slope per week (posts/week, or engagement per post/week)."
+    )
+    relative_slope: float = Field(
+        description="slope / mean weekly value: 0.05 = grows 5% of the mean per week."
+    )
+    direction: Direction = Field(
+        description="'rising' if relative_slope >= 0.02, 'falling' if <= -0.02, else 'stable'."
+    )
+
+
+class TemporalResult(Result):
+    """Q8: when posts are published and when they engage (tenant time zone)."""
+
+    timezone: str = Field(description="IANA time zone the weekdays and hours are in.")
+    cells: list[HeatCell] = Field(description="All 168 weekday x hour cells, Monday 0:00 first.")
+    best_windows_basis: Literal["own", "all"] = Field(
+        description="Posts the best windows are ranked on: own posts, or all if too few."
+    )
+    best_windows: list[TimeWindow] = Field(
+        description="Up to 3 slots with the highest engagement rate among slots with enough posts."
+    )
+    weekly: list[WeekPoint] = Field(description="Weekly volume and engagement, oldest first.")
+    volume_trend: Trend | None = Field(
+        description="Trend of weekly post volume (null with fewer than 3 weeks)."
+    )
+    engagement_trend: Trend | None = Field(
+        description="Trend of weekly mean engagement (null with fewer than 3 weeks)."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "posts_analyzed": 2500,
+                    "timezone": "America/Lima",
+                    "cells": [
+                        {
+                            "weekday": 3,
+                            "hour": 19,
+                            "posts": 41,
+                            "own_posts": 9,
+                            "mean_engagement": 310.2,
+                            "mean_engagement_rate": 0.034,
+                        }
+                    ],
+                    "best_windows_basis": "own",
+                    "best_windows": [
+                        {
+                            "weekday": 3,
+                            "hour": 19,
+                            "label": "jueves 19:00",
+                            "posts": 9,
+                            "mean_engagement_rate": 0.041,
+                            "lift": 1.9,
+                        }
+                    ],
+                    "weekly": [{"week_start": "2025-03-03", "posts": 96, "mean_engagement": 120.4}],
+                    "volume_trend": {
+                        "slope_per_week": 1.8,
+                        "relative_slope": 0.019,
+                        "direction": "stable",
+                    },
+                    "engagement_trend": {
+                        "slope_per_week": -3.2,
+                        "relative_slope": -0.027,
+                        "direction": "falling",
+                    },
+                    "notes": [],
+                }
+            ]
+        }
+    )
