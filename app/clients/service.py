@@ -13,7 +13,7 @@ from app.clients.models import Client, SocialAccount
 from app.clients.repository import AccountRepository, ClientReader, ClientRepository
 from app.clients.schemas import AccountCreate, AccountUpdate, ClientCreate, ClientUpdate
 from app.core.auth import AuthContext
-from app.core.errors import NotFound
+from app.core.errors import NotFound, UnprocessableEntity
 from app.core.repository import flush_or_conflict
 from app.core.scope import TenantScope
 from app.tenants import audit
@@ -127,6 +127,25 @@ async def account_platforms(
 ) -> dict[uuid.UUID, str]:
     """{account_id: platform} of a client's accounts (for posts and metrics)."""
     return await AccountRepository(session, scope).ids_for_client(client_id)
+
+
+async def account_platform(
+    session: AsyncSession, scope: TenantScope, client_id: uuid.UUID, account_id: uuid.UUID
+) -> str:
+    """The platform of one of the client's accounts; 422 (on `account_id`) for any other."""
+    platforms = await account_platforms(session, scope, client_id)
+    if account_id not in platforms:
+        raise UnprocessableEntity(
+            "account_id is not one of this client's social accounts",
+            errors=[
+                {
+                    "loc": ["body", "account_id"],
+                    "msg": "Unknown account for this client",
+                    "type": "value_error",
+                }
+            ],
+        )
+    return platforms[account_id]
 
 
 async def accounts_for_client(

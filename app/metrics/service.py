@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.clients import service as clients_service
 from app.core.auth import AuthContext
 from app.core.bulk import RowSource
-from app.core.errors import NotFound, UnprocessableEntity
+from app.core.errors import NotFound
 from app.core.imports import AccountLookup, ImportKind, ImportMode, ImportResult, import_rows
 from app.core.repository import flush_or_conflict
 from app.core.scope import TenantScope
@@ -44,18 +44,7 @@ async def create_metric(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, data: MetricCreate
 ) -> AccountMetric:
     await clients_service.ensure_client(session, auth.scope, client_id)
-    platforms = await clients_service.account_platforms(session, auth.scope, client_id)
-    if data.account_id not in platforms:
-        raise UnprocessableEntity(
-            "account_id is not one of this client's social accounts",
-            errors=[
-                {
-                    "loc": ["body", "account_id"],
-                    "msg": "Unknown account for this client",
-                    "type": "value_error",
-                }
-            ],
-        )
+    await clients_service.account_platform(session, auth.scope, client_id, data.account_id)
     metric = MetricRepository(session, auth.scope).add(
         AccountMetric(client_id=client_id, **data.model_dump())
     )

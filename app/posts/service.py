@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.clients import service as clients_service
 from app.core.auth import AuthContext
 from app.core.bulk import RowSource
-from app.core.errors import NotFound, UnprocessableEntity
+from app.core.errors import NotFound
 from app.core.imports import AccountLookup, ImportKind, ImportMode, ImportResult, import_rows
 from app.core.repository import flush_or_conflict
 from app.core.scope import TenantScope
@@ -29,25 +29,6 @@ from app.posts.schemas import (
     mentions_in,
 )
 from app.tenants import audit
-
-
-async def _account_platform(
-    session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, account_id: uuid.UUID
-) -> str:
-    platforms = await clients_service.account_platforms(session, auth.scope, client_id)
-    if account_id not in platforms:
-        raise UnprocessableEntity(
-            "account_id is not one of this client's social accounts",
-            errors=[
-                {
-                    "loc": ["body", "account_id"],
-                    "msg": "Unknown account for this client",
-                    "type": "value_error",
-                }
-            ],
-        )
-    return platforms[account_id]
-
 
 # --- posts -----------------------------------------------------------------------------
 
@@ -86,7 +67,9 @@ async def create_post(
     session: AsyncSession, auth: AuthContext, client_id: uuid.UUID, data: PostCreate
 ) -> Post:
     await clients_service.ensure_client(session, auth.scope, client_id)
-    platform = await _account_platform(session, auth, client_id, data.account_id)
+    platform = await clients_service.account_platform(
+        session, auth.scope, client_id, data.account_id
+    )
     post = PostRepository(session, auth.scope).add(
         Post(
             client_id=client_id, account_id=data.account_id, platform=platform, **_post_values(data)
