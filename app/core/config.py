@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     external_jwt_secret: SecretStr | None = None
     external_jwt_issuer: str | None = None
     external_jwt_audience: str | None = None
+    # The longest lifetime (exp - iat) accepted in such a token; ours are capped at
+    # ACCESS_TOKEN_MINUTES.
+    external_jwt_max_lifetime_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 
     # Passwords and login throttling.
     password_hash_workers: int = Field(default=2, ge=1, le=32)

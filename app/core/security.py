@@ -1,7 +1,8 @@
 """Passwords, JWTs and opaque secrets.
 
 All JWT decoding goes through `decode_token`: algorithms pinned, `exp`/`iat`/`sub`/
-`aud`/`iss` required (python-jose lets a token without `aud` or `exp` pass unless told).
+`aud`/`iss` required (python-jose lets a token without `aud` or `exp` pass unless told),
+`iat` not in the future and `exp - iat` no longer than the lifetime this server allows.
 Password hashing runs in a small bounded thread pool, never on the event loop.
 """
 
@@ -125,16 +126,32 @@ _REQUIRED = {
 }
 
 
-def _decode(token: str, key: str, algorithm: str, audience: str, issuer: str) -> dict[str, Any]:
+# Clocks of other servers (and ours) drift: a token may say it was issued this many
+# seconds in the future, or live this much longer than the lifetime allowed.
+CLOCK_LEEWAY_SECONDS = 30
+
+
+def _decode(
+    token: str, key: str, algorithm: str, audience: str, issuer: str, max_lifetime: int
+) -> dict[str, Any]:
+    """Verified claims, or JWTError. `max_lifetime` (seconds) bounds `exp - iat`: a token
+    signed with a known key (the public development secret, a leaked one) cannot make
+    itself valid for a century."""
     claims: dict[str, Any] = jwt.decode(
         token, key, algorithms=[algorithm], audience=audience, issuer=issuer, options=_REQUIRED
     )
     # jose checks presence of these only when asked; be explicit about the types too.
     for name in ("exp", "iat"):
-        if not isinstance(claims.get(name), int | float):
+        if not isinstance(claims.get(name), int | float) or isinstance(claims[name], bool):
             raise JWTError(f"{name} must be a number")
     if not isinstance(claims.get("sub"), str):
         raise JWTError("sub must be a string")
+    # jose's verify_iat checks only that iat is a number.
+    if claims["iat"] > time.time() + CLOCK_LEEWAY_SECONDS:
+        raise JWTError("iat is in the future")
+    lifetime = claims["exp"] - claims["iat"]
+    if lifetime <= 0 or lifetime > max_lifetime + CLOCK_LEEWAY_SECONDS:
+        raise JWTError("lifetime (exp - iat) out of bounds")
     return claims
 
 
@@ -192,6 +209,7 @@ def _verify(settings: Settings, token: str) -> TokenClaims:
             settings.jwt_algorithm,
             settings.jwt_audience,
             settings.jwt_issuer,
+            settings.access_token_minutes * 60,
         )
     except JWTError as own_error:
         ext = _decode_external(settings, token)
@@ -220,6 +238,7 @@ def _decode_external(settings: Settings, token: str) -> TokenClaims | None:
             "HS256",
             settings.external_jwt_audience,
             settings.external_jwt_issuer,
+            settings.external_jwt_max_lifetime_minutes * 60,
         )
     except JWTError:
         return None

@@ -6,12 +6,14 @@ import asyncio
 import base64
 import json
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from jose import jwt
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,6 +75,11 @@ async def test_valid_token_is_accepted(
         ("not an access token", {"typ": "refresh"}),
         ("sub not a uuid", {"sub": "admin"}),
         ("tenant of another world", {"tid": "00000000-0000-0000-0000-000000000000"}),
+        ("iat in the future", {"iat": int(time.time()) + 120, "exp": int(time.time()) + 700}),
+        ("exp a century ahead", {"exp": int(time.time()) + 100 * 365 * 24 * 3600}),
+        # ACCESS_TOKEN_MINUTES is 15: 17 minutes is more than this server ever issues.
+        ("lifetime over ACCESS_TOKEN_MINUTES", {"exp": int(time.time()) + 17 * 60}),
+        ("exp before iat", {"exp": int(time.time()) + 60, "iat": int(time.time()) + 120}),
     ],
 )
 async def test_bad_claims_are_401(
@@ -84,6 +91,65 @@ async def test_bad_claims_are_401(
 ) -> None:
     r = await _me(client, _sign(settings, _claims(settings, tenant_a, **override)))
     assert_problem(r, 401)
+
+
+async def test_clock_skew_within_the_leeway_is_accepted(
+    client: httpx.AsyncClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    """Another server's clock a few seconds ahead (iat slightly in the future, lifetime
+    exactly ACCESS_TOKEN_MINUTES) is not a reason to refuse."""
+    now = int(time.time())
+    lifetime = settings.access_token_minutes * 60
+    token = _sign(settings, _claims(settings, tenant_a, iat=now + 10, exp=now + 10 + lifetime))
+    assert (await _me(client, token)).status_code == 200
+
+
+EXTERNAL_SECRET = "external-issuer-shared-secret-0123456789"
+
+
+@pytest.fixture
+def external_issuer(settings: Settings) -> Iterator[Settings]:
+    """The shared settings, for one test, accepting a Django site's tokens."""
+    saved = (
+        settings.external_jwt_secret,
+        settings.external_jwt_issuer,
+        settings.external_jwt_audience,
+    )
+    settings.external_jwt_secret = SecretStr(EXTERNAL_SECRET)
+    settings.external_jwt_issuer = "django-site"
+    settings.external_jwt_audience = "pixely"
+    try:
+        yield settings
+    finally:
+        (
+            settings.external_jwt_secret,
+            settings.external_jwt_issuer,
+            settings.external_jwt_audience,
+        ) = saved
+
+
+def _external(tenant: TenantWorld, iat: int, exp: int) -> str:
+    claims = {
+        "sub": tenant.users[Role.analyst].email,
+        "iss": "django-site",
+        "aud": "pixely",
+        "iat": iat,
+        "exp": exp,
+    }
+    return jwt.encode(claims, EXTERNAL_SECRET, algorithm="HS256")
+
+
+async def test_external_token_lifetime_is_capped(
+    client: httpx.AsyncClient, external_issuer: Settings, tenant_a: TenantWorld
+) -> None:
+    now = int(time.time())
+    longest = external_issuer.external_jwt_max_lifetime_minutes * 60
+    accepted = await _me(client, _external(tenant_a, now, now + longest))
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["email"] == tenant_a.users[Role.analyst].email
+    assert_problem(await _me(client, _external(tenant_a, now, now + longest + 120)), 401)
+    assert_problem(await _me(client, _external(tenant_a, now, now + 100 * 365 * 86400)), 401)
+    assert_problem(await _me(client, _external(tenant_a, now + 120, now + 600)), 401)
 
 
 async def test_other_key_is_401(
