@@ -45,7 +45,15 @@ async def add_failure(session: AsyncSession, key: str, window: timedelta) -> Non
 
 
 async def get_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
-    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    """The token's row, locked until the transaction ends, as PostgreSQL has it once the
+    lock is granted: `populate_existing`, so an object this session already holds is
+    overwritten, never handed back as it was (a concurrent rotation would be missed)."""
+    query = (
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return (await session.execute(query)).scalar_one_or_none()
 
 

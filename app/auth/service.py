@@ -188,33 +188,31 @@ async def _reload(session: AsyncSession, user: User) -> User:
 
 
 async def refresh(db: Database, settings: Settings, token: str, info: ClientInfo) -> TokenPair:
+    """Rotate a refresh token in one transaction that holds its row locked: of two
+    requests with the same token, the second waits for the first, then finds the token
+    rotated and is treated as reuse (the family is revoked, the winner's pair included)."""
     async with db.session() as session:
         async with session.begin():
             row = await repo.get_refresh_token(session, sha256_hex(token))
             if row is None:
                 raise Unauthorized("Invalid refresh token")
-            if row.revoked_at is not None:
+            reused = row.revoked_at is not None
+            if reused:
                 # A rotated token came back: assume theft and end the whole login.
+                # Committed (end of this block) before the 401 is raised.
                 await repo.revoke_family(session, row.family_id)
-                reused = True
             else:
-                reused = False
+                if row.expires_at <= datetime.now(UTC):
+                    raise Unauthorized("Refresh token expired")
+                found = await repo.get_user_with_tenant(session, row.user_id, row.tenant_id)
+                if found is None or not found[0].is_active or not found[1].is_active:
+                    raise Unauthorized("This account is disabled")
+                pair, new_row = await _issue_pair(session, settings, found[0], info, row.family_id)
+                row.revoked_at = datetime.now(UTC)
+                row.replaced_by_id = new_row.id
         if reused:
             raise Unauthorized("Refresh token already used; please log in again")
-        async with session.begin():
-            row = await repo.get_refresh_token(session, sha256_hex(token))
-            if row is None or row.revoked_at is not None:
-                raise Unauthorized("Invalid refresh token")
-            if row.expires_at <= datetime.now(UTC):
-                raise Unauthorized("Refresh token expired")
-            found = await repo.get_user_with_tenant(session, row.user_id, row.tenant_id)
-            if found is None or not found[0].is_active or not found[1].is_active:
-                raise Unauthorized("This account is disabled")
-            user = found[0]
-            pair, new_row = await _issue_pair(session, settings, user, info, row.family_id)
-            row.revoked_at = datetime.now(UTC)
-            row.replaced_by_id = new_row.id
-            return pair
+        return pair
 
 
 async def logout(db: Database, token: str, info: ClientInfo) -> None:
