@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, status
@@ -30,6 +29,7 @@ from app.core.db import Database
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
+from app.core.schemas import UtcDatetime
 from app.core.session import SessionDep, SettingsDep
 
 router = APIRouter(prefix=API_PREFIX, tags=["analyses"])
@@ -157,8 +157,8 @@ async def list_runs(
     question: Annotated[str | None, Query(description=f"{registry.KEY_RANGE} or a slug")] = None,
     engine: EngineName | None = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
-    since: Annotated[datetime | None, Query(description="created_at >= since")] = None,
-    until: Annotated[datetime | None, Query(description="created_at < until")] = None,
+    since: Annotated[UtcDatetime | None, Query(description="created_at >= since")] = None,
+    until: Annotated[UtcDatetime | None, Query(description="created_at < until")] = None,
     job_id: uuid.UUID | None = None,
 ) -> Page[RunOut]:
     key = registry.resolve(question).key if question else None

@@ -4,12 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.analyses.models import AnalysisRun
 from app.analyses.registry import BY_KEY, KEY_RANGE, KEYS, QUESTIONS, is_known
 from app.core.enums import Platform
-from app.core.schemas import StrictModel
+from app.core.schemas import StrictModel, UtcDatetime
 
 MAX_TEXT_CHARS = 200_000
 EngineName = Literal["local", "openai"]
@@ -20,12 +20,12 @@ ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 class RunRequest(StrictModel):
     """What to analyse: a date window, optional platforms and accounts, and the engine."""
 
-    since: AwareDatetime | None = Field(
+    since: UtcDatetime | None = Field(
         default=None,
         description="Start of the window (published_at >= since). Default: 90 days before `until`.",
         examples=["2026-06-01T00:00:00Z"],
     )
-    until: AwareDatetime | None = Field(
+    until: UtcDatetime | None = Field(
         default=None,
         description="End of the window (published_at < until). Default: now.",
         examples=["2026-09-01T00:00:00Z"],

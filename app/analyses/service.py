@@ -39,6 +39,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import NotFound, UnprocessableEntity
 from app.core.memory import release_memory
+from app.core.schemas import EARLIEST
 from app.core.scope import Actor, TenantScope
 from app.tenants import audit
 from app.tenants import service as tenants_service
@@ -64,7 +65,9 @@ class Loaded:
 
 def _bounds(req: RunRequest, settings: Settings) -> tuple[datetime, datetime]:
     until = (req.until or datetime.now(UTC)).astimezone(UTC)
-    since = req.since or until - timedelta(days=settings.analysis_default_window_days)
+    # The default window, cut at the first time there is (an `until` near year 1).
+    window = min(timedelta(days=settings.analysis_default_window_days), until - EARLIEST)
+    since = req.since or until - window
     return since.astimezone(UTC), until
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -14,13 +14,36 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 # A count of something (likes, followers): never negative, and within a BIGINT.
 Count = Annotated[int, Field(ge=0, le=10**13)]
-# Times must carry a zone; they are normalised to UTC, as stored and returned.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda d: d.astimezone(UTC))]
+# The first and last instants a time may be: one day inside Python's datetime range, so
+# that any time accepted can be converted to UTC and then to any zone (offsets are under
+# a day) without overflowing. `0001-01-01T00:00:00+14:00` is before the range.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def _to_utc(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # before 0001-01-01 or after 9999-12-31 once in UTC
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise PydanticCustomError(
+            "datetime_out_of_range",
+            "Time should be between 0001-01-02T00:00:00Z and 9999-12-30T23:59:59Z",
+        )
+    return utc
+
+
+# Every time the API reads (body fields, query filters, import rows) is this type: it must
+# carry a zone, is normalised to UTC (as stored and returned), and must lie in
+# [EARLIEST, LATEST], so a value at the edges is a 422 naming its field, never a 500.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
 def _reject_nul(value: Any) -> None:

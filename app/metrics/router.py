@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
@@ -12,6 +11,7 @@ from app.core.errors import problem_responses
 from app.core.imports import ImportMode, ImportResult, ModeQuery, release_memory_after
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
+from app.core.schemas import UtcDatetime
 from app.core.session import SessionDep, SettingsDep
 from app.metrics import service
 from app.metrics.schemas import MetricCreate, MetricOut, MetricSort, MetricUpdate
@@ -36,8 +36,8 @@ async def list_metrics(
     auth: ReaderDep,
     page: PageDep,
     account_id: uuid.UUID | None = None,
-    since: Annotated[datetime | None, Query(description="captured_at >= since")] = None,
-    until: Annotated[datetime | None, Query(description="captured_at < until")] = None,
+    since: Annotated[UtcDatetime | None, Query(description="captured_at >= since")] = None,
+    until: Annotated[UtcDatetime | None, Query(description="captured_at < until")] = None,
     sort: MetricSort = "captured_at",
 ) -> Page[MetricOut]:
     rows, total = await service.list_metrics(

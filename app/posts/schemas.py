@@ -176,8 +176,8 @@ class PostListQuery(BaseModel):
 
     account_id: uuid.UUID | None = None
     platform: Platform | None = None
-    since: datetime | None = Field(default=None, description="published_at >= since")
-    until: datetime | None = Field(default=None, description="published_at < until")
+    since: UtcDatetime | None = Field(default=None, description="published_at >= since")
+    until: UtcDatetime | None = Field(default=None, description="published_at < until")
     q: str | None = Field(default=None, max_length=200, description="Text contains")
     is_own: bool | None = Field(
         default=None, description="true: the brand's own posts; false: mentions by others"

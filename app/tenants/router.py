@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -10,6 +9,7 @@ from app.core.auth import AdminDep, ReaderDep, SuperuserDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
+from app.core.schemas import UtcDatetime
 from app.core.session import HasherDep, SessionDep
 from app.tenants import service
 from app.tenants.schemas import (
@@ -170,8 +170,8 @@ async def list_audit_events(
     resource_type: Annotated[str | None, Query(max_length=40)] = None,
     resource_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_user_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
 ) -> Page[AuditEventOut]:
     events, total = await service.list_audit_events(
         session,

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.core.enums import Language, Role
-from app.core.schemas import Name, Password, StrictModel
+from app.core.schemas import Name, Password, StrictModel, UtcDatetime
 
 
 class TenantOut(BaseModel):
@@ -72,7 +72,7 @@ class ApiKeyOut(BaseModel):
 class ApiKeyCreate(StrictModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     role: Role = Role.analyst
-    expires_at: datetime | None = None
+    expires_at: UtcDatetime | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):
