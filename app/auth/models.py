@@ -11,7 +11,8 @@ from app.core.db import Base
 
 
 class LoginThrottle(Base):
-    """Failed-login counters per key (an email or a client address), shared by all workers."""
+    """Failed-login counters per key (`pair:<address>|<email>` or `ip:<address>`),
+    shared by all workers."""
 
     __tablename__ = "login_throttle"
 

@@ -25,23 +25,46 @@ async def find_login_user(session: AsyncSession, email: str) -> tuple[User, bool
     return (row[0], bool(row[1])) if row else None
 
 
-async def throttle_state(session: AsyncSession, keys: list[str]) -> list[LoginThrottle]:
-    rows = await session.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
-    return list(rows.scalars())
-
-
-async def add_failure(session: AsyncSession, key: str, window: timedelta) -> None:
+async def count_attempt(
+    session: AsyncSession, keys: list[str], window: timedelta
+) -> dict[str, tuple[int, datetime]]:
+    """Count one login attempt on every key in one statement: (attempts in the current
+    window, the window's start) per key. A key whose window has passed starts a new one.
+    The rows stay locked until the transaction ends, so concurrent attempts are counted
+    one after the other and each sees the others' counts (the caller refuses, and rolls
+    back, an attempt that takes a key over its limit)."""
     now = datetime.now(UTC)
-    stmt = insert(LoginThrottle).values(key=key, window_start=now, failures=1)
     expired = LoginThrottle.window_start < now - window
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[LoginThrottle.key],
-        set_={
-            "failures": case((expired, 1), else_=LoginThrottle.failures + 1),
-            "window_start": case((expired, now), else_=LoginThrottle.window_start),
-        },
+    stmt = (
+        insert(LoginThrottle)
+        .values([{"key": key, "window_start": now, "failures": 1} for key in sorted(keys)])
+        .on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": case((expired, 1), else_=LoginThrottle.failures + 1),
+                "window_start": case((expired, now), else_=LoginThrottle.window_start),
+            },
+        )
+        .returning(LoginThrottle.key, LoginThrottle.failures, LoginThrottle.window_start)
     )
-    await session.execute(stmt)
+    rows = await session.execute(stmt)
+    return {key: (failures, started) for key, failures, started in rows}
+
+
+async def uncount_attempt(session: AsyncSession, counted: dict[str, datetime]) -> None:
+    """Give back an attempt counted by `count_attempt` (key -> its window's start), unless
+    that window has ended since. Rows are locked in the same (sorted) order as there, so
+    the two cannot deadlock."""
+    for key, started in sorted(counted.items()):
+        await session.execute(
+            update(LoginThrottle)
+            .where(
+                LoginThrottle.key == key,
+                LoginThrottle.window_start == started,
+                LoginThrottle.failures > 0,
+            )
+            .values(failures=LoginThrottle.failures - 1)
+        )
 
 
 async def get_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:

@@ -2,8 +2,8 @@
 
 These flows hash passwords, so they manage their own short transactions through the
 `Database` instead of the request session: no connection is held while hashing, and
-bookkeeping that must survive a refusal (failed-login counters, revoking a reused
-refresh token family) is committed before the error is raised.
+bookkeeping that must survive a refusal (a login attempt, counted before its password is
+verified; revoking a reused refresh token family) is committed before the error is raised.
 """
 
 from __future__ import annotations
@@ -124,8 +124,14 @@ async def register(
         return pair
 
 
-def _throttle_keys(email: str, ip: str | None) -> tuple[str, str]:
-    return f"email:{email}", f"ip:{ip or 'unknown'}"
+def _throttle_limits(settings: Settings, email: str, ip: str | None) -> dict[str, int]:
+    """Failed logins are counted per (address, email) pair and per address, never per
+    email alone: nobody can lock another person's account from their own address."""
+    address = ip or "unknown"
+    return {
+        f"pair:{address}|{email}"[:400]: settings.login_max_attempts,
+        f"ip:{address}": settings.login_max_attempts_per_address,
+    }
 
 
 def _retry_after(window_start: datetime, window: timedelta) -> int:
@@ -141,34 +147,41 @@ async def login(
     password: str,
     info: ClientInfo,
 ) -> TokenPair:
+    """An attempt is counted (committed) before its password is verified and given back
+    if the password was right: of any number of concurrent attempts, at most the limit
+    are verified; the others are refused with 429 without hashing."""
     email = email.lower()
     window = timedelta(seconds=settings.login_window_seconds)
-    email_key, ip_key = _throttle_keys(email, info.ip)
-    limits = {email_key: settings.login_max_attempts, ip_key: settings.login_max_attempts * 5}
+    limits = _throttle_limits(settings, email, info.ip)
 
     async with db.session() as session, session.begin():
-        for bucket in await repo.throttle_state(session, [email_key, ip_key]):
-            fresh = bucket.window_start > datetime.now(UTC) - window
-            if fresh and bucket.failures >= limits[bucket.key]:
+        found = await repo.find_login_user(session, email)
+        counts = await repo.count_attempt(session, list(limits), window)
+        for key, (attempts, started) in counts.items():
+            if attempts > limits[key]:
+                # Raised inside the transaction: rolled back, a refusal is not counted.
                 raise TooManyRequests(
                     "Too many failed logins; try again later",
-                    headers={"Retry-After": str(_retry_after(bucket.window_start, window))},
+                    headers={"Retry-After": str(_retry_after(started, window))},
                 )
-        found = await repo.find_login_user(session, email)
+    counted = {key: started for key, (_, started) in counts.items()}
 
     user, tenant_active = (found[0], found[1]) if found else (None, False)
-    # Always one verify, even for an unknown email: timing reveals nothing.
-    valid, new_hash = await hasher.verify(password, user.password_hash if user else None)
+    try:
+        # Always one verify, even for an unknown email: timing reveals nothing.
+        valid, new_hash = await hasher.verify(password, user.password_hash if user else None)
+    except Exception:
+        await _give_back(db, counted)  # not verified (e.g. the hash queue is full: 503)
+        raise
 
     if not valid or user is None:
-        # Committed before refusing: the counters and the audit line must survive the 401.
-        async with db.session() as session, session.begin():
-            await repo.add_failure(session, email_key, window)
-            await repo.add_failure(session, ip_key, window)
-            if user is not None:
+        # The attempt stays counted; the audit line is committed before the 401.
+        if user is not None:
+            async with db.session() as session, session.begin():
                 audit.record(session, _actor(user, info), "auth.login_failed", "user", user.id)
         raise Unauthorized(INVALID_LOGIN)
     if not user.is_active or not tenant_active:
+        await _give_back(db, counted)
         raise Unauthorized("This account is disabled")
     async with db.session() as session, session.begin():
         user = await _reload(session, user)
@@ -177,7 +190,13 @@ async def login(
             user.password_hash = new_hash
         audit.record(session, _actor(user, info), "auth.login", "user", user.id)
         pair, _ = await _issue_pair(session, settings, user, info)
+        await repo.uncount_attempt(session, counted)  # last: its row locks until commit
         return pair
+
+
+async def _give_back(db: Database, counted: dict[str, datetime]) -> None:
+    async with db.session() as session, session.begin():
+        await repo.uncount_attempt(session, counted)
 
 
 async def _reload(session: AsyncSession, user: User) -> User:

@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     # Passwords and login throttling.
     password_hash_workers: int = Field(default=2, ge=1, le=32)
     password_hash_queue: int = Field(default=64, ge=1, le=10_000)
+    # Failed logins per (address, email) pair and per address in one window.
     login_max_attempts: int = Field(default=10, ge=1)
+    login_max_attempts_per_address: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     # How long a token's user, once found active in the database, is trusted without
     # asking again (per worker). Deactivations and role changes apply at once in the

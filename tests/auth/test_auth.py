@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import LoginThrottle
 from app.core.config import Settings
 from app.core.enums import Role
 from app.core.security import create_access_token, pwd_context
@@ -317,8 +318,12 @@ async def test_wrong_password_and_unknown_email_look_alike(
     assert wrong["detail"] == unknown["detail"] == "Invalid email or password"
 
 
-async def test_login_is_rate_limited_per_email(
-    client: httpx.AsyncClient, settings: Settings, tenant_a: TenantWorld
+async def test_login_is_rate_limited_per_email_and_address(
+    app: Any,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    tenant_a: TenantWorld,
 ) -> None:
     email = tenant_a.users[Role.owner].email
     for _ in range(settings.login_max_attempts):
@@ -328,6 +333,51 @@ async def test_login_is_rate_limited_per_email(
     assert 1 <= int(limited.headers["retry-after"]) <= settings.login_window_seconds
     other = await _login(client, tenant_a.users[Role.viewer].email)
     assert other.status_code == 200  # another email from the same address still works
+    # Whoever guessed from one address has not locked the owner out elsewhere.
+    async with _client_at(app, "198.51.100.20") as elsewhere:
+        assert (await _login(elsewhere, email)).status_code == 200
+    # Once the window has passed, the address may try again.
+    passed = datetime.now(UTC) - timedelta(seconds=settings.login_window_seconds + 1)
+    await session.execute(LoginThrottle.__table__.update().values(window_start=passed))
+    assert (await _login(client, email)).status_code == 200
+
+
+def _client_at(app: Any, ip: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(ip, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+async def test_login_is_rate_limited_per_address(
+    app: Any, session: AsyncSession, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    """One address guessing across many emails is stopped at the larger per-address
+    limit, whatever email it tries next; other addresses are not."""
+    original = settings.login_max_attempts_per_address
+    settings.login_max_attempts_per_address = 7
+    try:
+        async with _client_at(app, "198.51.100.30") as guesser:
+            for i in range(7):
+                r = await _login(guesser, f"someone-{i}@example.com", "wrong-password")
+                assert r.status_code == 401
+            limited = await _login(guesser, tenant_a.users[Role.viewer].email)
+            assert_problem(limited, 429)
+            assert int(limited.headers["retry-after"]) >= 1
+        async with _client_at(app, "198.51.100.31") as other:
+            assert (await _login(other, tenant_a.users[Role.viewer].email)).status_code == 200
+    finally:
+        settings.login_max_attempts_per_address = original
+
+
+async def test_successful_login_gives_its_attempt_back(
+    client: httpx.AsyncClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    """Only failures use up the limit: a user who logs in often is never throttled."""
+    email = tenant_a.users[Role.owner].email
+    for _ in range(settings.login_max_attempts + 2):
+        assert (await _login(client, email)).status_code == 200
+    for _ in range(settings.login_max_attempts):
+        assert (await _login(client, email, "wrong-password")).status_code == 401
+    assert_problem(await _login(client, email), 429)
 
 
 async def test_failed_login_is_audited(

@@ -76,3 +76,35 @@ async def test_concurrent_refreshes_one_wins_and_the_family_is_revoked(race_app:
                 REFRESH, json={"refresh_token": winner.json()["refresh_token"]}
             )
             assert after.status_code == 401, (trial, after.text)
+
+
+async def test_concurrent_wrong_passwords_verify_at_most_the_limit(race_app: Any) -> None:
+    """40 wrong passwords at once for one email from one address: exactly LIMIT are
+    verified (401), the others are refused before hashing (429 with Retry-After)."""
+    hasher = race_app.state.hasher
+    verified = 0
+    original = hasher.verify
+
+    async def counting_verify(password: str, hashed: str | None) -> tuple[bool, str | None]:
+        nonlocal verified
+        verified += 1
+        return await original(password, hashed)  # type: ignore[no-any-return]
+
+    hasher.verify = counting_verify
+    try:
+        async with _client(race_app, "192.0.2.3") as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post(LOGIN, json={"email": EMAIL, "password": f"wrong-{i}"})
+                    for i in range(40)
+                )
+            )
+    finally:
+        del hasher.verify
+    statuses = [r.status_code for r in answers]
+    assert verified == LIMIT
+    assert statuses.count(401) == LIMIT
+    assert statuses.count(429) == 40 - LIMIT
+    for r in answers:
+        if r.status_code == 429:
+            assert 1 <= int(r.headers["retry-after"]) <= 300
