@@ -171,9 +171,12 @@ def serve(
     if reload:
         import uvicorn
 
-        uvicorn.run(serving.APP, host=host, port=port, reload=True, factory=True, log_config=None)
+        proxy = serving.proxy_options(settings)
+        uvicorn.run(
+            serving.APP, host=host, port=port, reload=True, factory=True, log_config=None, **proxy
+        )
         return
-    serving.serve(host, port, workers or settings.workers)
+    serving.serve(host, port, workers or settings.workers, settings)
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ refuses to start without them.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789abcdef"
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     cors_origins: list[str] = Field(default_factory=list)
+    # Peers (addresses or networks, comma-separated; "*" for any) whose X-Forwarded-For
+    # and X-Forwarded-Proto are believed. Empty: nobody's, the peer is the client.
+    forwarded_allow_ips: str = ""
     seed_demo: bool = True
 
     # Tokens.
@@ -108,6 +112,18 @@ class Settings(BaseSettings):
     # (the embedded default); docker-compose runs a separate worker service instead.
     run_worker_in_process: bool = True
     worker_concurrency: int = Field(default=4, ge=1, le=64)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry != "*":
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return ",".join(entries)
 
     @model_validator(mode="after")
     def _secrets_required_in_production(self) -> Settings:

@@ -9,6 +9,10 @@ worker, this falls back to uvicorn's own runner).
 
 The parent only supervises: it restarts a worker that dies and stops them all on
 SIGINT/SIGTERM.
+
+Forwarded headers (X-Forwarded-For, X-Forwarded-Proto) are uvicorn's to apply, and only
+from the proxies in FORWARDED_ALLOW_IPS (`proxy_options`): the client address is what the
+audit log records and the login limit counts.
 """
 
 from __future__ import annotations
@@ -22,13 +26,26 @@ import time
 from types import FrameType
 from typing import Any
 
+from app.core.config import Settings
+
 logger = logging.getLogger(__name__)
 
 APP = "app.main:create_app"
 _RESTART_PAUSE = 1.0  # seconds between restarts of a crashing worker
 
 
-_UVICORN_OPTIONS: dict[str, Any] = {"factory": True, "log_config": None, "access_log": False}
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's handling of X-Forwarded-For and X-Forwarded-Proto: believed only from
+    the peers in FORWARDED_ALLOW_IPS (uvicorn's own default, 127.0.0.1, would let any
+    local process claim any address), not at all when it is empty. Always explicit:
+    uvicorn would otherwise read its own FORWARDED_ALLOW_IPS variable."""
+    allowed = settings.forwarded_allow_ips
+    return {"proxy_headers": bool(allowed), "forwarded_allow_ips": allowed or "127.0.0.1"}
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for `pixely serve` (its worker processes or uvicorn's runner)."""
+    return {"factory": True, "log_config": None, "access_log": False, **proxy_options(settings)}
 
 
 def reuse_port_available() -> bool:
@@ -47,20 +64,21 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int) -> None:
+def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     import uvicorn
 
     sock = listening_socket(host, port)
-    config = uvicorn.Config(APP, host=host, port=port, **_UVICORN_OPTIONS)
+    config = uvicorn.Config(APP, host=host, port=port, **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, settings: Settings) -> None:
     """Serve the API; returns when stopped by SIGINT/SIGTERM."""
     import uvicorn
 
+    options = uvicorn_options(settings)
     if workers <= 1 or not reuse_port_available():
-        uvicorn.run(APP, host=host, port=port, workers=workers, **_UVICORN_OPTIONS)
+        uvicorn.run(APP, host=host, port=port, workers=workers, **options)
         return
     # Fail here, with a clear message, if the port is taken (not in N workers).
     listening_socket(host, port).close()
@@ -72,7 +90,7 @@ def serve(host: str, port: int, workers: int) -> None:
         stopping = True
 
     def start() -> Any:
-        process = context.Process(target=_worker, args=(host, port), daemon=False)
+        process = context.Process(target=_worker, args=(host, port, options), daemon=False)
         process.start()
         return process
 
