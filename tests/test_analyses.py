@@ -433,3 +433,66 @@ async def test_analyze_text_bounds_the_work(
     )
     body = assert_problem(r, 422)
     assert "at most 200000" in json.dumps(body)
+
+
+# --- the tenant's own AI endpoint must be a public one ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:8080/v1",
+        "http://localhost/v1",
+        "http://10.0.0.5/v1",
+        "http://169.254.169.254/latest",  # cloud metadata
+        "http://[::1]:11434/v1",
+        "http://[::ffff:192.168.1.10]/v1",
+        "http://100.64.0.1/v1",
+        "http://no-such-host.invalid/v1",
+    ],
+)
+async def test_a_non_public_ai_endpoint_is_refused(
+    client: httpx.AsyncClient, tenant_a: TenantWorld, base_url: str
+) -> None:
+    r = await client.put(
+        "/api/v1/tenant/ai-settings",
+        headers=tenant_a.headers(Role.owner),
+        json={"engine": "openai", "base_url": base_url, "api_key": "sk-x"},
+    )
+    body = assert_problem(r, 422)
+    assert body["errors"][0]["loc"] == ["body", "base_url"]
+    stored = await client.get("/api/v1/tenant/ai-settings", headers=tenant_a.headers(Role.owner))
+    assert stored.json()["base_url"] != base_url  # nothing changed
+
+
+async def test_public_and_allowed_ai_endpoints_are_accepted(
+    client: httpx.AsyncClient, tenant_a: TenantWorld
+) -> None:
+    for base_url in ("http://8.8.8.8/v1", BASE_URL):  # a public address; an allowed host
+        r = await client.put(
+            "/api/v1/tenant/ai-settings",
+            headers=tenant_a.headers(Role.owner),
+            json={"engine": "openai", "base_url": base_url, "api_key": "sk-x"},
+        )
+        assert r.status_code == 200, r.text
+
+
+async def test_a_stored_non_public_endpoint_is_refused_at_run_time(
+    app: Any, client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    """Settings saved before the check existed (or written behind the API) are checked
+    again before a run calls out."""
+    await _add_posts(session, tenant_a, [("Buen servicio", 2)])
+    fake = FakeOpenAI([_q7_answer(1)])
+    original = app.state.http_client
+    await _use_fake(app, fake, session, tenant_a)
+    tenant_a.tenant.ai_settings = {**tenant_a.tenant.ai_settings, "base_url": "http://127.0.0.1/v1"}
+    await session.flush()
+    try:
+        r = await client.post(
+            _run_url(tenant_a, "q7"), json=WINDOW, headers=tenant_a.headers(Role.analyst)
+        )
+    finally:
+        app.state.http_client = original
+    assert_problem(r, 422)
+    assert fake.calls == 0

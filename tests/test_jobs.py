@@ -36,7 +36,11 @@ from tests.test_migrations import migrated_database
 async def jobs_env(postgres_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, str]]:
     async with migrated_database(postgres_url, "jobs") as url:
         settings = Settings(
-            environment="test", seed_demo=False, run_worker_in_process=False, _env_file=None
+            environment="test",
+            seed_demo=False,
+            run_worker_in_process=False,
+            ai_endpoint_allowed_hosts=["fake-openai.test"],
+            _env_file=None,
         )  # type: ignore[call-arg]
         db = Database(url, pool_size=10)
         app = create_app(settings, db=db)
@@ -396,3 +400,162 @@ async def test_a_job_of_a_dead_worker_is_picked_up_again(jobs_env: Any) -> None:
             {"job": job_id},
         )
         assert [row[0] for row in final] == ["succeeded"]
+
+
+# --- reliability: dead workers, lost jobs, stale runs, database errors, deadlines --------
+
+
+async def _stall(app: Any, job_id: str) -> None:
+    """What `kill -9` of the worker running `job_id` leaves: the queue entry 'doing',
+    taken by a worker whose heartbeat stopped two minutes ago."""
+    from sqlalchemy import text
+
+    from app.core.jobs import STALLED_AFTER_SECONDS
+
+    async with app.state.db.engine.begin() as conn:
+        dead = (
+            await conn.execute(
+                text(
+                    "INSERT INTO procrastinate_workers (last_heartbeat) "
+                    "VALUES (now() - make_interval(secs => :age)) RETURNING id"
+                ),
+                {"age": STALLED_AFTER_SECONDS * 4},
+            )
+        ).scalar_one()
+        taken = await conn.execute(
+            text(
+                "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker "
+                "WHERE status = 'todo' AND args->>'job_id' = :job RETURNING id"
+            ),
+            {"worker": dead, "job": job_id},
+        )
+        assert taken.scalar_one() is not None
+
+
+async def test_a_running_worker_takes_over_the_job_of_a_worker_that_died(
+    jobs_env: Any,
+) -> None:
+    """The worker is already running when the other one dies: its periodic upkeep (not
+    only its start) finds the stalled job, which then finishes."""
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 40)
+    worker = asyncio.create_task(
+        run_worker(app.state.jobs, concurrency=1, wait=True, name="alive", chores_every=0.2)
+    )
+    try:
+        await asyncio.sleep(0.5)  # the worker is up and idle
+        job_id = await _job(client, client_id, questions=[KEYS[6]], force=True)
+        await _stall(app, job_id)  # ...and only now the other worker "dies" with it
+        deadline = time.monotonic() + 60  # bounded, and generous on a busy machine
+        while time.monotonic() < deadline:
+            if (await _status(client, job_id))["status"] in ("succeeded", "failed"):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+    assert (await _status(client, job_id))["status"] == "succeeded"
+
+
+async def test_a_database_error_ends_the_attempt_not_the_job(
+    jobs_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database failure in the middle of a job is not the questions' fault: the attempt
+    stops (the queue retries it) and no driver text or SQL reaches the job's error."""
+    from sqlalchemy.exc import OperationalError
+
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 40)
+    job_id = uuid.UUID(await _job(client, client_id, questions=[KEYS[0], KEYS[-1]], force=True))
+    original = service.execute
+    calls = 0
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # storing the second question: the database is gone for a moment
+            raise OperationalError("UPDATE analysis_run SET ...", {}, ConnectionError("lost"))
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(service, "execute", flaky)
+    with pytest.raises(OperationalError):
+        await service.work_job(app.state.db, app.state.settings, job_id)
+    midway = await _status(client, str(job_id))
+    assert midway["status"] == "running"  # not failed: the queue will try again
+    assert midway["error"] is None
+    await service.work_job(app.state.db, app.state.settings, job_id)  # the retry
+    status = await _status(client, str(job_id))
+    assert status["status"] == "succeeded", status["error"]
+    assert sorted(r["question"] for r in status["runs"]) == sorted([KEYS[0], KEYS[-1]])
+
+
+async def test_lost_jobs_and_stale_runs_are_failed_with_a_reason(jobs_env: Any) -> None:
+    from sqlalchemy import text
+
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 20)
+    lost = await _job(client, client_id, questions=[KEYS[0]])
+    async with app.state.db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE procrastinate_jobs SET status = 'failed', attempts = 6 "
+                "WHERE args->>'job_id' = :job"
+            ),
+            {"job": lost},
+        )
+        job = (await conn.execute(text("SELECT tenant_id FROM analysis_job LIMIT 1"))).first()
+        assert job is not None
+        stale = (
+            await conn.execute(
+                text(
+                    "INSERT INTO analysis_run (id, tenant_id, client_id, question, status, "
+                    "engine, input_fingerprint, params, usage, posts_analyzed, created_at, "
+                    "updated_at) VALUES (gen_random_uuid(), :t, CAST(:c AS uuid), :q, "
+                    "'running', 'local', :f, '{}', '{}', 20, now() - interval '1 hour', "
+                    "now() - interval '1 hour') RETURNING id"
+                ),
+                {"t": job.tenant_id, "c": client_id, "q": KEYS[6], "f": "f" * 64},
+            )
+        ).scalar_one()
+    await service.fail_abandoned_work(app.state.db, app.state.settings)
+    status = await _status(client, lost)
+    assert status["status"] == "failed"
+    assert "stopped after 6 attempts" in status["error"]
+    run = (await client.get(f"/api/v1/analyses/{stale}")).json()
+    assert run["status"] == "failed"
+    assert "stopped before it finished" in run["error"]
+    again = await client.post(
+        f"/api/v1/clients/{client_id}/analyses/{KEYS[6]}", json={**WINDOW, "force": True}
+    )
+    assert again.json()["status"] == "succeeded"  # and it can be run again
+
+
+async def test_a_hanging_model_is_bounded_by_the_runs_deadline(
+    jobs_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client, _ = jobs_env
+    client_id = await _client_with_posts(client, 20)
+    monkeypatch.setattr(app.state.settings, "analysis_run_deadline_seconds", 0.5)
+    fake = FakeOpenAI([_answer], delay=30.0)
+    await _use_openai(app, client, fake)
+    original = app.state.http_client
+    app.state.http_client = fake.http_client()
+    try:
+        started = time.perf_counter()
+        r = await client.post(
+            f"/api/v1/clients/{client_id}/analyses/{KEYS[6]}", json={**WINDOW, "force": True}
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        app.state.http_client = original
+        await _use_local(client)
+    assert elapsed < 5, elapsed
+    assert r.status_code == 504, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    detail = r.json()["detail"]
+    assert "did not answer within 0.5 s" in detail
+    run_id = detail.split("/api/v1/analyses/")[1].split(";")[0]
+    run = (await client.get(f"/api/v1/analyses/{run_id}")).json()
+    assert run["status"] == "failed"
+    assert run["engine"] == "openai"

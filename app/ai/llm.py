@@ -9,14 +9,20 @@ answer goes back with the validation errors); if that fails too, it raises `LLME
 
 Retries of 429/5xx/timeouts (with exponential backoff, honouring `retry-after`) are the
 SDK's job (`max_retries`); what is left after them becomes an `LLMError` saying what
-happened, with the usage the failed calls cost. Token usage and the model that answered
-are returned with every answer.
+happened in a sentence a user can act on, with the usage the failed calls cost. The
+endpoint's own error text is logged, never put in the message: an endpoint can be any
+server, and its pages must not be reflected to users. `deadline` bounds one answer
+across every attempt and the repair call. Token usage and the model that answered are
+returned with every answer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -28,6 +34,7 @@ from pydantic import BaseModel, ValidationError
 from app.ai.prompts import LANGUAGE_NAMES
 
 M = TypeVar("M", bound=BaseModel)
+logger = logging.getLogger(__name__)
 
 MAX_ERRORS_QUOTED = 8  # validation errors quoted in the repair message
 SHORT_ERROR = 300  # characters of an error detail in an exception message
@@ -63,6 +70,10 @@ class LLMError(Exception):
         super().__init__(message)
         self.usage = usage
         self.model = model
+
+
+class LLMDeadlineError(LLMError):
+    """No usable answer within the deadline (attempts and the repair call included)."""
 
 
 def make_client(
@@ -112,12 +123,35 @@ class StructuredClient:
         name: str,
         language: str,
         headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> Answer[M]:
         """The model's answer to (system, user) as a valid `schema` instance.
 
         `name` names the schema for the endpoint and in error messages; `language` ("es"
-        or "en") is the language the repair message asks the texts to stay in.
+        or "en") is the language the repair message asks the texts to stay in;
+        `deadline` (seconds) bounds the whole answer, retries and repair included.
         """
+        tally = _Tally(self._model)
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._ask(system, user, schema, name, language, headers, tally)
+        except TimeoutError:
+            raise LLMDeadlineError(
+                f"the model did not answer within {deadline:g} s",
+                usage=tally.usage(),
+                model=tally.model,
+            ) from None
+
+    async def _ask(
+        self,
+        system: str,
+        user: str,
+        schema: type[M],
+        name: str,
+        language: str,
+        headers: Mapping[str, str] | None,
+        tally: _Tally,
+    ) -> Answer[M]:
         messages: list[dict[str, str]] = [
             {"role": "system", "content": system},
             {"role": "user", "content": user},
@@ -130,7 +164,6 @@ class StructuredClient:
                 "strict": False,
             },
         }
-        tally = _Tally(self._model)
         sent = dict(headers or {})
         content = await self._call(messages, response_format, sent, tally)
         try:
@@ -177,40 +210,55 @@ class StructuredClient:
                 model=tally.model,
             ) from exc
         except openai.APIConnectionError as exc:
+            logger.warning("model API unreachable at %s: %s", self._client.base_url, _short(exc))
             raise LLMError(
                 f"could not reach the model API at {self._client.base_url}"
-                f" (after {self._client.max_retries} retries): {_short(exc)}",
+                f" (after {self._client.max_retries} retries)",
                 usage=tally.usage(),
                 model=tally.model,
             ) from exc
         except openai.APIStatusError as exc:
+            logger.warning(
+                "model API answered HTTP %s: %s", exc.status_code, _short(_api_detail(exc))
+            )
             raise LLMError(
-                f"the model API answered HTTP {exc.status_code}"
-                f" (after up to {self._client.max_retries} retries): {_short(_api_detail(exc))}",
+                _status_message(exc.status_code, self._client.max_retries),
                 usage=tally.usage(),
                 model=tally.model,
             ) from exc
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that is not JSON
+            logger.warning("model API call failed: %s", _short(repr(exc)))
             raise LLMError(
-                f"the model API call failed: {_short(exc)}", usage=tally.usage(), model=tally.model
+                "the model API's answer is not a chat completion (is the base URL an "
+                "OpenAI-compatible endpoint?)",
+                usage=tally.usage(),
+                model=tally.model,
             ) from exc
-
         tally.add(completion)
-        if not completion.choices:
+        try:
+            choices = list(completion.choices or ())
+            if not choices:
+                raise LLMError(
+                    "the model API returned no choices", usage=tally.usage(), model=tally.model
+                )
+            choice = choices[0]
+            refusal = getattr(choice.message, "refusal", None)
+            if refusal:
+                raise LLMError(
+                    f"the model refused to answer: {_short(refusal)}",
+                    usage=tally.usage(),
+                    model=tally.model,
+                )
+            if choice.finish_reason == "length":
+                tally.truncated = True
+            return str(choice.message.content or "")
+        except (AttributeError, TypeError, IndexError) as exc:  # a body shaped otherwise
             raise LLMError(
-                "the model API returned no choices", usage=tally.usage(), model=tally.model
-            )
-        choice = completion.choices[0]
-        refusal = getattr(choice.message, "refusal", None)
-        if refusal:
-            raise LLMError(
-                f"the model refused to answer: {_short(refusal)}",
+                "the model API's answer is not a chat completion (is the base URL an "
+                "OpenAI-compatible endpoint?)",
                 usage=tally.usage(),
                 model=tally.model,
-            )
-        if choice.finish_reason == "length":
-            tally.truncated = True
-        return choice.message.content or ""
+            ) from exc
 
 
 class _Tally:
@@ -286,6 +334,61 @@ def _failure_message(
         f"the model's answer did not validate as the {name} result after one repair"
         f" attempt{cut}: {_short(detail)}"
     )
+
+
+class EndpointRefused(ValueError):
+    """A model endpoint the server will not call (its address is not public)."""
+
+
+async def check_endpoint(base_url: str, allowed_hosts: Collection[str] = ()) -> None:
+    """Refuse an endpoint whose host resolves to an address that is not public
+    (loopback, private, link-local, shared, reserved...), unless the host is in
+    `allowed_hosts` (lowercase names, e.g. an Ollama on the office network).
+
+    The addresses are resolved, not judged by the name ("localtest.me" is 127.0.0.1).
+    The HTTP client resolves again when it connects, so a name whose answer changes in
+    between (DNS rebinding) is not caught here; `allowed_hosts` plus an egress firewall
+    is the complete answer for a server that must never reach inside.
+    """
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, ValueError):
+        raise EndpointRefused("the base URL is not a valid URL") from None
+    host = (url.host or "").lower()
+    if url.scheme not in ("http", "https") or not host:
+        raise EndpointRefused("the base URL must be an http or https URL with a host")
+    if host in allowed_hosts:
+        return
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port)
+    except (OSError, ValueError):  # UnicodeError: a label longer than DNS allows
+        raise EndpointRefused(f"the host {host[:100]!r} cannot be resolved") from None
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not (mapped or address).is_global:
+            raise EndpointRefused(
+                f"the host {host!r} resolves to a non-public address ({address}); the "
+                "server only calls public model endpoints unless its settings allow "
+                "the host (AI_ENDPOINT_ALLOWED_HOSTS)"
+            )
+
+
+def _status_message(status: int, retries: int) -> str:
+    """What an HTTP error of the endpoint means for the user (its body is only logged)."""
+    if status in (401, 403):
+        return f"the model API refused the credentials (HTTP {status}): check the API key"
+    if status == 404:
+        return (
+            "the model API has no such endpoint or model (HTTP 404): check the base URL "
+            "and the model name"
+        )
+    if status == 429:
+        return f"the model API is rate limiting (HTTP 429, after {retries} retries); try later"
+    if status >= 500:
+        return f"the model API failed (HTTP {status}, after {retries} retries); try later"
+    return f"the model API rejected the request (HTTP {status})"
 
 
 def _api_detail(exc: openai.APIStatusError) -> str:

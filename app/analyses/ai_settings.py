@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analyses.engines import ensure_allowed_endpoint
 from app.analyses.prompts import resolve_prompts
 from app.analyses.schemas import AiSettingsIn, AiSettingsOut, PromptOverride
 from app.core.auth import AuthContext
@@ -25,6 +26,7 @@ async def get(session: AsyncSession, auth: AuthContext) -> AiSettingsOut:
 async def update(
     session: AsyncSession, auth: AuthContext, settings: Settings, data: AiSettingsIn
 ) -> AiSettingsOut:
+    await ensure_allowed_endpoint(settings, {"base_url": data.base_url})
     tenant = await tenants_service.get_current_tenant(session, auth.scope)
     stored = dict(tenant.ai_settings or {})
     overrides = {

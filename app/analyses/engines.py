@@ -19,7 +19,15 @@ from typing import Any, Protocol
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from app.ai.llm import LLMError, StructuredClient, Usage, make_client
+from app.ai.llm import (
+    EndpointRefused,
+    LLMDeadlineError,
+    LLMError,
+    StructuredClient,
+    Usage,
+    check_endpoint,
+    make_client,
+)
 from app.ai.prompts import PromptSet
 from app.analyses import payload
 from app.analyses.prompts import resolve_prompts
@@ -45,12 +53,20 @@ class EngineResult:
 
 class AnalysisEngineError(Exception):
     """The engine could not produce a valid result (a clear message for the run's error);
-    `usage` is what the attempt cost."""
+    `usage` is what the attempt cost; `deadline_exceeded` when it ran out of time."""
 
-    def __init__(self, message: str, *, usage: Usage = Usage(), model: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        usage: Usage | None = None,
+        model: str | None = None,
+        deadline_exceeded: bool = False,
+    ) -> None:
         super().__init__(message)
-        self.usage = usage
+        self.usage = usage or Usage()
         self.model = model
+        self.deadline_exceeded = deadline_exceeded
 
 
 class AnalysisEngine(Protocol):
@@ -94,12 +110,14 @@ class OpenAIEngine:
         client: StructuredClient,
         prompts: PromptSet,
         max_posts: int = 200,
+        deadline: float | None = None,
     ) -> None:
         if max_posts < 0:
             raise ValueError("max_posts must be >= 0")
         self._client = client
         self._prompts = prompts
         self._max_posts = max_posts
+        self._deadline = deadline  # seconds for one question's whole exchange
 
     @property
     def model(self) -> str:
@@ -124,9 +142,15 @@ class OpenAIEngine:
                 name=question.key,
                 language=window.lang,
                 headers={PROMPT_VERSION_HEADER: prompt.version, QUESTION_HEADER: question.key},
+                deadline=self._deadline,
             )
         except LLMError as exc:
-            raise AnalysisEngineError(str(exc), usage=exc.usage, model=exc.model) from exc
+            raise AnalysisEngineError(
+                str(exc),
+                usage=exc.usage,
+                model=exc.model,
+                deadline_exceeded=isinstance(exc, LLMDeadlineError),
+            ) from exc
         return EngineResult(
             result=answer.result,
             model=answer.model,
@@ -144,6 +168,23 @@ class EngineChoice:
     name: str
     model: str
     prompt_versions: dict[str, str]  # per question key (the local engine: "local")
+
+
+async def ensure_allowed_endpoint(settings: Settings, tenant_ai: dict[str, Any]) -> None:
+    """422 unless the tenant's own endpoint (if any) is one the server may call: its
+    host must resolve to public addresses, or be in AI_ENDPOINT_ALLOWED_HOSTS. The
+    server's own OPENAI_BASE_URL is the operator's choice and is not checked."""
+    base_url = tenant_ai.get("base_url")
+    if not base_url:
+        return
+    allowed = {h.lower() for h in settings.ai_endpoint_allowed_hosts}
+    try:
+        await check_endpoint(base_url, allowed)
+    except EndpointRefused as exc:
+        raise UnprocessableEntity(
+            f"The AI endpoint is not allowed: {exc}",
+            errors=[{"loc": ["body", "base_url"], "msg": str(exc), "type": "value_error"}],
+        ) from None
 
 
 def choose_engine(
@@ -182,7 +223,11 @@ def choose_engine(
     )
     chosen_model = model or tenant_ai.get("model") or settings.openai_model
     return EngineChoice(
-        OpenAIEngine(client=StructuredClient(client=client, model=chosen_model), prompts=prompts),
+        OpenAIEngine(
+            client=StructuredClient(client=client, model=chosen_model),
+            prompts=prompts,
+            deadline=settings.analysis_run_deadline_seconds,
+        ),
         "openai",
         chosen_model,
         prompts.versions(),

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -59,6 +60,11 @@ class AnalysisRun(IdMixin, TimestampMixin, TenantMixin, Base):
             "ix_analysis_run_latest", "tenant_id", "client_id", "question", "status", "created_at"
         ),
         Index("ix_analysis_run_reuse", "tenant_id", "client_id", "question", "input_fingerprint"),
+        Index(
+            "ix_analysis_run_running",
+            "created_at",
+            postgresql_where=text("status = 'running'"),
+        ),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,4 +114,48 @@ async def job_for_worker(session: AsyncSession, job_id: uuid.UUID) -> AnalysisJo
     return found.scalar_one_or_none()
 
 
-__all__ = ["JobRepository", "RunRepository", "job_for_worker"]
+# Upkeep across tenants (run by job workers, never on behalf of a request).
+
+
+async def fail_stale_runs(session: AsyncSession, started_before: datetime, message: str) -> int:
+    """Fail every run still 'running' that started before `started_before` (the process
+    computing it stopped); returns how many."""
+    done = await session.execute(
+        update(AnalysisRun)
+        .where(AnalysisRun.status == "running", AnalysisRun.created_at < started_before)
+        .values(status="failed", error=message)
+    )
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
+# Jobs whose place in the queue is gone or ended without finishing them: every attempt
+# failed (or it was cancelled or deleted).
+_LOST_JOBS = text(
+    "WITH lost AS ("
+    " SELECT j.id, coalesce(p.attempts, 0) AS attempts FROM analysis_job j"
+    " LEFT JOIN procrastinate_jobs p ON p.id = j.worker_job_id"
+    " WHERE j.status IN ('queued', 'running') AND j.worker_job_id IS NOT NULL"
+    " AND (p.id IS NULL OR p.status::text IN ('failed', 'cancelled', 'aborted'))"
+    " FOR UPDATE OF j SKIP LOCKED), "
+    "runs AS (UPDATE analysis_run r SET status = 'failed', error = :run_error"
+    " FROM lost WHERE r.job_id = lost.id AND r.status IN ('queued', 'running'))"
+    " UPDATE analysis_job j SET status = 'failed', progress = 100, finished_at = now(),"
+    " error = replace(:job_error, '{attempts}', lost.attempts::text)"
+    " FROM lost WHERE j.id = lost.id RETURNING j.id"
+)
+
+
+async def fail_lost_jobs(session: AsyncSession, job_error: str, run_error: str) -> int:
+    """Fail the jobs the queue gave up on, and their unfinished runs. `job_error` may
+    hold `{attempts}`."""
+    found = await session.execute(_LOST_JOBS, {"job_error": job_error, "run_error": run_error})
+    return len(found.all())
+
+
+__all__ = [
+    "JobRepository",
+    "RunRepository",
+    "fail_lost_jobs",
+    "fail_stale_runs",
+    "job_for_worker",
+]

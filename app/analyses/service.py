@@ -27,17 +27,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ai.local import analyze_texts as analyze_local_texts
 from app.analyses import loader, registry
-from app.analyses.engines import AnalysisEngineError, EngineChoice, EngineResult, choose_engine
+from app.analyses.engines import (
+    AnalysisEngineError,
+    EngineChoice,
+    EngineResult,
+    choose_engine,
+    ensure_allowed_endpoint,
+)
 from app.analyses.models import AnalysisJob, AnalysisRun
 from app.analyses.question import Previous, Question
-from app.analyses.repository import JobRepository, RunRepository, job_for_worker
+from app.analyses.repository import (
+    JobRepository,
+    RunRepository,
+    fail_lost_jobs,
+    fail_stale_runs,
+    job_for_worker,
+)
 from app.analyses.schemas import JobCreated, JobRequest, RunOut, RunRequest
 from app.analyses.window import Window
 from app.clients import service as clients_service
 from app.core import idempotency, jobs
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.errors import NotFound, UnprocessableEntity
+from app.core.errors import AppError, GatewayTimeout, NotFound, UnprocessableEntity
 from app.core.memory import release_memory
 from app.core.schemas import EARLIEST
 from app.core.scope import Actor, TenantScope
@@ -96,6 +108,7 @@ async def open_window(
                     ],
                 )
         tenant = await tenants_service.get_current_tenant(session, scope)
+        engine_settings = tenants_service.engine_settings(tenant, settings)
         read = await loader.read_posts(
             session,
             scope,
@@ -106,6 +119,8 @@ async def open_window(
             account_ids=accounts,
             max_posts=settings.analysis_max_posts,
         )
+    if (req.engine or engine_settings.get("engine") or settings.analysis_engine) == "openai":
+        await ensure_allowed_endpoint(settings, engine_settings)
     window = await asyncio.to_thread(
         Window.build,
         read.posts,
@@ -129,7 +144,7 @@ async def open_window(
     return Loaded(
         client_id=client_id,
         window=window,
-        engine_settings=tenants_service.engine_settings(tenant, settings),
+        engine_settings=engine_settings,
         params=params,
         versions_digest=read.versions_digest,
     )
@@ -260,17 +275,24 @@ async def execute(
 
     started = time.perf_counter()
     outcome: EngineResult | None = None
-    error: str | None = None
+    failure: AnalysisEngineError | None = None
     try:
         outcome = await choice.engine.run(question, loaded.window, plan.previous)
         # Validate again with our model: whatever an engine returns, what we store fits.
         validated = question.result.model_validate(outcome.result.model_dump())
         outcome = replace(outcome, result=validated)
-    except (AnalysisEngineError, ValidationError) as exc:
-        error = str(exc)[:4000]
-    except Exception as exc:  # an engine bug must still end as a failed run, not a hang
+    except AnalysisEngineError as exc:
+        failure = exc
+    except ValidationError:
+        logger.exception("analysis %s: the engine's result does not fit its model", question.key)
+        failure = AnalysisEngineError(
+            f"the {choice.name} engine's answer does not fit the {question.key} result model"
+        )
+    except Exception:  # an engine bug must still end as a failed run, not a hang
         logger.exception("analysis %s failed", question.key)
-        error = f"Internal error while computing {question.key}: {type(exc).__name__}"
+        failure = AnalysisEngineError(
+            f"an internal error stopped the computation (logged with run id {run.id})"
+        )
     duration_ms = int((time.perf_counter() - started) * 1000)
 
     async with db.session() as session, session.begin():
@@ -278,16 +300,33 @@ async def execute(
         if stored is None:  # deleted meanwhile (its client was)
             raise NotFound("Analysis run not found")
         stored.duration_ms = duration_ms
-        if outcome is not None and error is None:
+        if outcome is not None and failure is None:
             stored.status = "succeeded"
             stored.result = outcome.result.model_dump(mode="json")
             stored.model = outcome.model
             stored.prompt_version = outcome.prompt_version
             stored.usage = outcome.usage.as_dict()
         else:
+            assert failure is not None
             stored.status = "failed"
-            stored.error = error
-        return stored
+            stored.error = f"Could not answer {question.key} ({question.title}): {failure}"[:4000]
+            stored.usage = failure.usage.as_dict()  # what the failed attempt cost
+            if failure.model:
+                stored.model = failure.model
+    if failure is not None and failure.deadline_exceeded:
+        raise RunDeadlineExceeded(stored)
+    return stored
+
+
+class RunDeadlineExceeded(GatewayTimeout):
+    """The model did not answer within the run's deadline; the failed run is stored."""
+
+    def __init__(self, run: AnalysisRun) -> None:
+        super().__init__(
+            f"{run.error}. The failed run is stored: GET /api/v1/analyses/{run.id}; "
+            "run it again later, or with the local engine."
+        )
+        self.run = run
 
 
 async def _store_reuse(
@@ -425,9 +464,9 @@ async def create_job(
         await clients_service.ensure_client(session, scope, client_id)
         tenant = await tenants_service.get_current_tenant(session, scope)
         # Fail fast on an unusable engine instead of in every question of the job.
-        choose_engine(
-            settings, tenants_service.engine_settings(tenant, settings), req.engine, req.model, None
-        )
+        engine_settings = tenants_service.engine_settings(tenant, settings)
+        if choose_engine(settings, engine_settings, req.engine, req.model, None).name == "openai":
+            await ensure_allowed_endpoint(settings, engine_settings)
         job = JobRepository(session, scope).add(
             AnalysisJob(
                 client_id=client_id,
@@ -509,8 +548,7 @@ async def work_job(
     # level reads it (one copy of the posts in memory, one enrichment).
     try:
         loaded = await open_window(db, settings, scope, job.client_id, req)
-    except Exception as exc:  # e.g. the client was deleted, or the window grew too big
-        logger.exception("job %s: could not read its input", job_id)
+    except AppError as exc:  # the client was deleted, the window grew too big...
         await _set_job(
             db,
             scope,
@@ -518,26 +556,39 @@ async def work_job(
             status="failed",
             progress=100,
             finished_at=datetime.now(UTC),
-            error=f"Could not read the input: {getattr(exc, 'detail', exc)}",
+            error=f"Could not read the input: {exc.detail}",
         )
         return
+    # Anything else (the database went away...) ends this attempt: the queue retries it.
 
     async def one(window: Loaded, question: Question[Any], stored: dict[str, AnalysisRun]) -> None:
+        error: str | None = None
         try:
             planned = plan(settings, window, question, req, stored=stored, http_client=http_client)
             run = await execute(db, actor, window, planned, job_id=job_id, force=req.force)
             if run.status != "succeeded":
-                failures[question.key] = run.error or "failed"
-        except Exception as exc:  # one question's failure must not lose the others
-            logger.exception("job %s: %s failed", job_id, question.key)
-            failures[question.key] = str(exc)[:500] or type(exc).__name__
+                error = run.error
+        except RunDeadlineExceeded as exc:
+            error = exc.run.error
+        except AppError as exc:  # e.g. the engine is no longer configured
+            error = f"Could not answer {question.key}: {exc.detail}"
+        if error is not None:
+            failures[question.key] = error
         finished.add(question.key)
         await _set_job(db, scope, job_id, progress=_progress(len(finished), total))
 
     try:
         for level in levels:
             stored = await _inputs_for(db, scope, job.client_id, job_id, level)
-            await asyncio.gather(*(one(loaded, question, stored) for question in level))
+            outcomes = await asyncio.gather(
+                *(one(loaded, question, stored) for question in level), return_exceptions=True
+            )
+            # What escaped a question is not about the question (the database, the
+            # process): the attempt stops, and the queue runs the job again later,
+            # keeping the questions already answered.
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
         await _finish_job(db, scope, job_id, failures)
     finally:
         del loaded  # the window: the largest thing a worker holds
@@ -554,7 +605,7 @@ async def _finish_job(
         status="failed" if failures else "succeeded",
         progress=100,
         finished_at=datetime.now(UTC),
-        error="; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or None,
+        error="; ".join(failures[k] for k in registry.KEYS if k in failures) or None,
     )
 
 
@@ -579,6 +630,28 @@ async def _inputs_for(
             if r.status == "succeeded" and r.question in keys
         }
     return {**latest, **own}
+
+
+async def fail_abandoned_work(db: Database, settings: Settings) -> None:
+    """Upkeep for job workers: a run a dead process left 'running' is failed after
+    `ANALYSIS_STALE_RUN_MINUTES`, and a job the queue gave up on is failed, both saying
+    why, so neither waits forever and either can be requested again."""
+    stale = datetime.now(UTC) - timedelta(minutes=settings.analysis_stale_run_minutes)
+    async with db.session() as session, session.begin():
+        runs = await fail_stale_runs(
+            session,
+            stale,
+            "The process computing this run stopped before it finished (a restart or a "
+            "crash); run it again.",
+        )
+        jobs_failed = await fail_lost_jobs(
+            session,
+            "The job stopped after {attempts} attempts without finishing (the database or "
+            "the worker was unavailable); request it again.",
+            "Its job stopped before this question was answered; request it again.",
+        )
+    if runs or jobs_failed:
+        logger.warning("failed %s abandoned runs and %s lost jobs", runs, jobs_failed)
 
 
 def _progress(done: int, total: int) -> int:

@@ -11,7 +11,7 @@ from procrastinate import RetryStrategy
 from app.analyses import service
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.jobs import QUEUE, jobs_app
+from app.core.jobs import QUEUE, Chore, jobs_app
 
 
 @dataclass
@@ -31,8 +31,18 @@ def set_worker_context(context: WorkerContext | None) -> None:
     _context = context
 
 
-# Retried when a worker stops mid-job; work_job skips the questions already answered.
-@jobs_app.task(name=service.RUN_JOB_TASK, queue=QUEUE, retry=RetryStrategy(max_attempts=5))
+# Retried when a worker stops mid-job or an attempt fails (the database went away...), 5,
+# 10, 15... seconds later; work_job skips the questions already answered. A job whose
+# attempts all failed is failed by the upkeep (service.fail_abandoned_work).
+JOB_RETRY = RetryStrategy(max_attempts=6, linear_wait=5)
+
+
+def chores(context: WorkerContext) -> list[Chore]:
+    """The analyses' upkeep for a worker (app.core.jobs.run_worker runs it now and then)."""
+    return [lambda: service.fail_abandoned_work(context.db, context.settings)]
+
+
+@jobs_app.task(name=service.RUN_JOB_TASK, queue=QUEUE, retry=JOB_RETRY)
 async def run_analysis_job(job_id: str) -> None:
     if _context is None:
         raise RuntimeError("worker context not set: start workers through app.core.jobs")

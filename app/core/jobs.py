@@ -14,9 +14,10 @@ being queued, nor queued without its row.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import procrastinate
@@ -28,9 +29,14 @@ from app.core.embedded import to_libpq_url
 logger = logging.getLogger(__name__)
 
 QUEUE = "analyses"
-# A worker that has not beaten its heart for this long is considered dead; its jobs
-# are put back in the queue by the next worker that starts.
+# A worker that has not beaten its heart for this long is considered dead; its jobs are
+# put back in the queue by any live worker (each looks every CHORES_EVERY_SECONDS).
 STALLED_AFTER_SECONDS = 30.0
+CHORES_EVERY_SECONDS = 15.0
+
+# Upkeep a worker runs now and then beside its jobs (the domains' own: e.g. failing the
+# runs a dead process left 'running'); given by whoever starts the worker.
+Chore = Callable[[], Awaitable[Any]]
 
 # The modules that define tasks (imported by name when a worker starts: app.core imports
 # no domain).
@@ -100,9 +106,15 @@ async def run_worker(
     name: str | None = None,
     graceful_timeout: float = 30.0,
     install_signal_handlers: bool = False,
+    chores: Sequence[Chore] = (),
+    chores_every: float = CHORES_EVERY_SECONDS,
 ) -> None:
-    """Work the analyses queue until cancelled (or, with wait=False, until it is empty)."""
-    await recover_stalled_jobs(app)
+    """Work the analyses queue until cancelled (or, with wait=False, until it is empty).
+
+    Before it starts, and every `chores_every` seconds while it waits for jobs, it puts
+    back in the queue the jobs of workers that died (no heartbeat) and runs `chores`.
+    """
+    await upkeep(app, chores)
     options: dict[str, Any] = {
         "queues": [QUEUE],
         "concurrency": concurrency,
@@ -116,13 +128,42 @@ async def run_worker(
         # as the task retries on shutdown, queued again for the next worker.
         "shutdown_graceful_timeout": graceful_timeout,
     }
-    await app.run_worker_async(**options)
+    if not wait:
+        await app.run_worker_async(**options)
+        return
+    keeper = asyncio.create_task(_keep_up(app, chores, chores_every), name="pixely-job-upkeep")
+    try:
+        await app.run_worker_async(**options)
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
 
 
-def start_background_worker(app: procrastinate.App, concurrency: int) -> asyncio.Task[None]:
+async def upkeep(app: procrastinate.App, chores: Sequence[Chore] = ()) -> None:
+    """One round: stalled jobs back in the queue, then every chore (each guarded: one
+    failing, e.g. while the database is away, does not stop the worker)."""
+    for step in (lambda: recover_stalled_jobs(app), *chores):
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("job upkeep failed; it runs again in a while")
+
+
+async def _keep_up(app: procrastinate.App, chores: Sequence[Chore], every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        await upkeep(app, chores)
+
+
+def start_background_worker(
+    app: procrastinate.App, concurrency: int, chores: Sequence[Chore] = ()
+) -> asyncio.Task[None]:
     async def guarded() -> None:
         try:
-            await run_worker(app, concurrency=concurrency)
+            await run_worker(app, concurrency=concurrency, chores=chores)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -20,6 +20,7 @@ from app.ai.llm import (
     MAX_ERRORS_QUOTED,
     SHORT_ERROR,
     Answer,
+    LLMDeadlineError,
     LLMError,
     StructuredClient,
     Usage,
@@ -260,32 +261,101 @@ async def test_429_then_success_is_retried_by_the_sdk() -> None:
 
 async def test_5xx_after_retries_becomes_an_error_with_status() -> None:
     fake = FakeOpenAI([FakeReply(status=503, headers={"retry-after-ms": "1"})])
-    with pytest.raises(LLMError, match=r"HTTP 503 \(after up to 1 retries\)") as info:
+    with pytest.raises(LLMError, match=r"failed \(HTTP 503, after 1 retries\)") as info:
         await ask(structured(fake, max_retries=1))
     assert fake.calls == 2  # first attempt + one retry
     assert info.value.usage == Usage()  # nothing completed
     assert info.value.model == "gpt-test"  # no answer named a model
 
 
-async def test_4xx_is_not_retried_and_quotes_the_api_message() -> None:
+async def test_4xx_is_not_retried_and_the_endpoint_text_is_not_reflected(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An endpoint can be any server (an internal page): its text is logged for the
+    operator, never put in the message a user reads."""
     bad = FakeReply(status=400, body={"error": {"message": "response_format not supported"}})
     fake = FakeOpenAI([bad])
-    with pytest.raises(LLMError, match=r"HTTP 400.*response_format not supported"):
+    with pytest.raises(LLMError, match=r"rejected the request \(HTTP 400\)") as info:
         await ask(structured(fake, max_retries=3))
     assert fake.calls == 1
+    assert "response_format" not in str(info.value)
+    assert "response_format not supported" in caplog.text
 
 
-async def test_long_api_messages_are_shortened() -> None:
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (401, "refused the credentials"),
+        (403, "refused the credentials"),
+        (404, "no such endpoint or model"),
+        (429, "rate limiting"),
+        (422, "rejected the request"),
+    ],
+)
+async def test_each_status_is_explained(status: int, says: str) -> None:
+    secret = "<html>internal admin page: db password hunter2</html>"
+    fake = FakeOpenAI([FakeReply(status=status, body={"error": {"message": secret}})])
+    with pytest.raises(LLMError) as info:
+        await ask(structured(fake, max_retries=0))
+    assert says in str(info.value)
+    assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html>not json</html>",
+        {"choices": [{"message": None, "finish_reason": "stop", "index": 0}]},
+        {"unexpected": True},
+    ],
+)
+async def test_an_answer_that_is_not_a_completion_is_said_plainly(body: object) -> None:
+    fake = FakeOpenAI([FakeReply(status=200, body=body)])
+    with pytest.raises(LLMError) as info:
+        await ask(structured(fake, max_retries=0))
+    message = str(info.value)
+    assert "not a chat completion" in message or "no choices" in message
+    assert "Error" not in message  # no exception class names
+
+
+async def test_the_deadline_bounds_every_attempt_together() -> None:
+    """A model that never answers in time: one deadline across attempts and retries."""
+    fake = FakeOpenAI([VALID], delay=5.0)
+    started = time.perf_counter()
+    with pytest.raises(LLMDeadlineError, match=r"did not answer within 0\.5 s") as info:
+        await ask(structured(fake, max_retries=3, timeout=2.0), deadline=0.5)
+    assert time.perf_counter() - started < 1.5
+    assert info.value.usage == Usage()
+
+
+async def test_the_deadline_keeps_the_usage_spent_before_it() -> None:
+    """The first answer is invalid (tokens spent), the repair call hangs: the error
+    carries the first call's usage."""
+
+    def reply(request: Any) -> str:
+        fake.delay = 5.0  # every later call hangs
+        return OUT_OF_RANGE
+
+    fake = FakeOpenAI([reply])
+    with pytest.raises(LLMDeadlineError) as info:
+        await ask(structured(fake, max_retries=0, timeout=10.0), deadline=0.5)
+    assert info.value.usage.calls == 1
+    assert info.value.usage.prompt_tokens > 0
+
+
+async def test_long_api_messages_are_shortened_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     bad = FakeReply(status=400, body={"error": {"message": "word\n  " * 500}})
     fake = FakeOpenAI([bad])
     with pytest.raises(LLMError) as info:
         await ask(structured(fake))
-    message = str(info.value)
-    detail = message.split("): ", 1)[1]
+    assert "word" not in str(info.value)
+    logged = next(r.getMessage() for r in caplog.records if "HTTP 400" in r.getMessage())
+    detail = logged.split(": ", 1)[1]
     assert len(detail) == SHORT_ERROR
     assert detail.endswith("…")
-    assert "\n" not in message
-    assert "  " not in message
+    assert "\n" not in logged
 
 
 async def test_unreachable_endpoint_is_an_error() -> None:
