@@ -23,13 +23,14 @@ from app.core.auth import document_security
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.embedded import start_embedded, to_async_url
-from app.core.errors import ServiceUnavailable, install_error_handlers, problem_responses
+from app.core.errors import DatabaseUnavailable, install_error_handlers, problem_responses
 from app.core.jobs import runtime_app, start_background_worker
 from app.core.logging import configure_logging
 from app.core.nul_guard import RejectNulQueryMiddleware
 from app.core.rendered import RenderedRows
 from app.core.routing import mount_flat
 from app.core.security import PasswordHasher
+from app.core.session import RetryReads
 
 DESCRIPTION = """
 Pixely keeps an agency's clients (the brands it analyses), their social accounts, posts
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After", "Location"],
         )
+    # Innermost: sees the outage handler's RetryRequest (app/core/session.py).
+    app.add_middleware(RetryReads)
     app.add_middleware(RejectNulQueryMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     mount_flat(app, *API_ROUTERS)
@@ -160,7 +163,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             async with database.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception:
-            raise ServiceUnavailable("The database is not reachable")
+            raise DatabaseUnavailable("The database is not reachable")
         return {"status": "ready", "database": "ok"}
 
     return app

@@ -39,9 +39,12 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=10.0, gt=0)
     db_echo: bool = False
     # Pre-ping costs BEGIN; ping; ROLLBACK (3 round trips) on every checkout: off by
-    # default; connections are recycled instead and a dead one fails one request.
+    # default. A connection the server closed is replaced on checkout without it (asyncpg
+    # knows it is closed), and a read whose connection dies under it runs once more.
     db_pool_pre_ping: bool = False
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
+    # Retry-After (seconds) of the 503 answered while the database cannot be reached.
+    db_retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     # How PostgreSQL plans our prepared statements (asyncpg prepares every statement).
     # Its default ("auto") re-plans a statement on every execution whenever the generic
     # plan's estimate looks costlier than a custom one, even when both are the same plan.

@@ -7,14 +7,17 @@ them, FastAPI's validation errors and anything unexpected in the same shape.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+import asyncpg
 from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -113,6 +116,32 @@ class ServiceUnavailable(AppError):
     status_code = 503
     slug = "service-unavailable"
     title = "Service unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached, or the connection to it was lost: 503 with
+    Retry-After (`DB_RETRY_AFTER_SECONDS`).
+
+    `retryable`: a connection the request held was lost (not refused), so a read may run
+    once more on a fresh one (`RetryReads`, app/core/session.py).
+    """
+
+    def __init__(self, detail: str | None = None, *, retryable: bool = False) -> None:
+        super().__init__(detail or "The database cannot be reached; try again shortly.")
+        self.retryable = retryable
+
+
+class RetryRequest(Exception):
+    """Raised instead of answering 503 for a read that `RetryReads` will run once more."""
+
+
+# SQLSTATE class 08 (connection exception) and the server shutting down (57P01 by an
+# administrator or a restart, 57P02 after a crash): the connection is gone. Starting up
+# (57P03) and too many connections (53300): no connection was made.
+_CONNECTION_LOST = frozenset({"57P01", "57P02"})
+_NOT_CONNECTED = frozenset({"57P03", "53300"})
+# Set in a request's scope by RetryReads: the request may run once more.
+RETRY_READ = "pixely.retry_read"
 
 
 _HTTP_TITLES = {
@@ -227,7 +256,81 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def database_unavailable(exc: BaseException) -> DatabaseUnavailable | None:
+    """A `DatabaseUnavailable` if `exc` says the database could not be reached or the
+    connection was lost, else None. Told by type and SQLSTATE (asyncpg's errors, and
+    SQLAlchemy's wrappers of them: their cause), never by the message's text."""
+    current: BaseException | None = exc
+    for _ in range(8):  # a chain of causes, never a long one
+        if current is None or isinstance(current, DatabaseUnavailable):
+            return current
+        if isinstance(current, DBAPIError):
+            if current.connection_invalidated:  # SQLAlchemy found the connection closed
+                return DatabaseUnavailable(retryable=True)
+            current = current.orig or current.__cause__
+            continue
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            if state in _NOT_CONNECTED:
+                return DatabaseUnavailable()
+            if state.startswith("08") or state in _CONNECTION_LOST:
+                return DatabaseUnavailable(retryable=True)
+        current = current.__cause__
+    return None
+
+
+class _OutageLog:
+    """One warning per interval while the database is unavailable, not one per request."""
+
+    def __init__(self, interval: float = 5.0) -> None:
+        self.interval = interval
+        self.last = float("-inf")
+        self.count = 0
+
+    def note(self, request: Request, exc: Exception) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            cause = exc.__cause__ or exc
+            logger.warning(
+                "database unavailable (%s): %d request(s) answered 503, the last %s %s",
+                type(cause).__name__,
+                self.count,
+                request.method,
+                request.url.path,
+            )
+            self.last, self.count = now, 0
+
+
+_outage_log = _OutageLog()
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After for an outage (by `database_unavailable`); any other driver
+    error goes on to the 500 handler. Answered here, by the handlers Starlette runs inside
+    the app, so the response is sent and the connection kept (the 500 handler's error
+    would also be re-raised to the server, which then closes the connection)."""
+    problem = database_unavailable(exc)
+    if problem is None:
+        raise exc
+    if problem.retryable and request.scope.pop(RETRY_READ, False):
+        raise RetryRequest from exc
+    _outage_log.note(request, exc)
+    retry_after = request.app.state.settings.db_retry_after_seconds
+    return problem_response(
+        request,
+        problem.status_code,
+        slug=problem.slug,
+        title=problem.title,
+        detail=problem.detail,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(asyncpg.PostgresError, _database_unavailable)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
