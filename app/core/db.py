@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -98,11 +99,11 @@ def _connect(dialect: Any, record: Any, cargs: list[Any], cparams: dict[str, Any
         raise DatabaseUnavailable() from exc
 
 
-def _discard_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    """A pooled connection the server closed (a restart, pg_terminate_backend) is replaced
-    on checkout. asyncpg knows it without a round trip, which a pre-ping would cost."""
-    if record.driver_connection.is_closed():
-        raise DisconnectionError("the server closed this connection")
+_CONNECTED_AT = "pixely_connected_at"
+
+
+def _stamp(dbapi_connection: Any, record: Any) -> None:
+    record.info[_CONNECTED_AT] = time.monotonic()
 
 
 def connection_lost(conn: Any, exc: BaseException) -> DatabaseUnavailable | None:
@@ -151,7 +152,9 @@ class Database:
             echo=echo,
         )
         event.listen(self.engine.sync_engine, "do_connect", _connect)
-        event.listen(self.engine.sync_engine, "checkout", _discard_closed)
+        event.listen(self.engine.sync_engine, "connect", _stamp)
+        event.listen(self.engine.sync_engine, "checkout", self._discard_dead)
+        self._lost_at = float("-inf")
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Safe (GET/HEAD) requests read in autocommit: no BEGIN/COMMIT round trips, which
         # are half the round trips of a one-row read.
@@ -161,6 +164,22 @@ class Database:
             autoflush=False,
         )
         self.semaphore = asyncio.Semaphore(pool_size + max_overflow)
+
+    def _discard_dead(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        """Replace a pooled connection on checkout if the server closed it (asyncpg knows,
+        without the round trips of a pre-ping), or if it is older than the last connection
+        found lost: a restart or a mass pg_terminate_backend closes them all, and the
+        client may not have noticed yet (the retry of a read must not take another)."""
+        if (
+            record.driver_connection.is_closed()
+            or record.info.get(_CONNECTED_AT, float("-inf")) < self._lost_at
+        ):
+            raise DisconnectionError("the server closed this connection")
+
+    def connection_lost(self) -> None:
+        """A connection was found lost: every connection made before now is replaced when
+        next checked out (SQLAlchemy does the same for the ORM's connections)."""
+        self._lost_at = time.monotonic()
 
     @classmethod
     def from_settings(cls, settings: Settings, url: str) -> Database:
@@ -195,6 +214,7 @@ class Database:
                     problem = None if isinstance(exc, AppError) else connection_lost(conn, exc)
                     if problem is not None or conn.is_closed():
                         pooled.invalidate(exc)  # not back into the pool
+                        self.connection_lost()
                     if problem is None:
                         raise
                     raise problem from exc

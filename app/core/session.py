@@ -93,6 +93,7 @@ async def request_connection(request: Request) -> AsyncIterator[Any]:
         problem = None if isinstance(exc, AppError) else connection_lost(conn, exc)
         if problem is None:
             raise
+        get_database(request).connection_lost()
         raise problem from exc  # the session's rollback then discards the connection
 
 
