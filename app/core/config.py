@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     # Retry-After (seconds) of the 503 answered while the database cannot be reached.
     db_retry_after_seconds: int = Field(default=2, ge=1, le=3600)
+    # The embedded PostgreSQL (no DATABASE_URL): how often `pixely serve` and `pixely
+    # worker` check that it runs, restarting it if it stopped; 0: never.
+    embedded_db_check_seconds: float = Field(default=1.0, ge=0, le=3600)
     # How PostgreSQL plans our prepared statements (asyncpg prepares every statement).
     # Its default ("auto") re-plans a statement on every execution whenever the generic
     # plan's estimate looks costlier than a custom one, even when both are the same plan.
