@@ -20,6 +20,7 @@ from app.analyses import registry
 from app.analyses.tasks import WorkerContext, set_worker_context
 from app.api import API_ROUTERS
 from app.core.auth import document_security
+from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.embedded import start_embedded, to_async_url
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Innermost: sees the outage handler's RetryRequest (app/core/session.py).
     app.add_middleware(RetryReads)
     app.add_middleware(RejectNulQueryMiddleware)
+    app.add_middleware(BodyLimitMiddleware, settings=settings, router=app.router)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     mount_flat(app, *API_ROUTERS)
     generate_openapi = app.openapi

@@ -30,7 +30,9 @@ IMPORT_OPENAPI: dict[str, Any] = {
         "required": True,
         "description": (
             "A JSON array of rows, a CSV with a header row, or either one uploaded as the "
-            "`file` field of a multipart form."
+            "`file` field of a multipart form. At most `IMPORT_MAX_BYTES` (a server setting, "
+            "100 MiB by default; other endpoints take `MAX_BODY_BYTES`, 1 MiB) and "
+            "`IMPORT_MAX_ROWS` rows (100,000): a larger document is answered 413."
         ),
         "content": {
             "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     # worker that makes them, within this many seconds in the others. 0: every request.
     auth_recheck_seconds: float = Field(default=1.0, ge=0, le=60)
 
+    # Request bodies: the most any route takes, unless it declares a larger limit
+    # (app/core/body_limit.py; the imports take IMPORT_MAX_BYTES).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     # Imports.
     import_max_rows: int = Field(default=100_000, ge=1)
     import_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)

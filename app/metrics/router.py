@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
 
 from app.core.auth import AnalystDep, ReaderDep
+from app.core.body_limit import large_body
 from app.core.bulk import IMPORT_OPENAPI, open_upload
 from app.core.errors import problem_responses
 from app.core.imports import ImportMode, ImportResult, ModeQuery, release_memory_after
@@ -79,6 +80,7 @@ async def create_metric(
     openapi_extra=IMPORT_OPENAPI,
     responses=IMPORT,
 )
+@large_body("import")
 async def import_metrics(
     client_id: uuid.UUID,
     request: Request,

@@ -5,6 +5,7 @@ import uuid
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.core.auth import AnalystDep, ReaderDep
+from app.core.body_limit import large_body
 from app.core.bulk import IMPORT_OPENAPI, open_upload
 from app.core.errors import problem_responses
 from app.core.fastjson import page_response
@@ -57,6 +58,7 @@ async def create_post(
     openapi_extra=IMPORT_OPENAPI,
     responses=IMPORT,
 )
+@large_body("import")
 async def import_posts(
     client_id: uuid.UUID,
     request: Request,
