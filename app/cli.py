@@ -150,18 +150,21 @@ def worker(
 async def _work(url: str, settings: Settings, concurrency: int) -> None:
     import httpx
 
-    from app.analyses.tasks import WorkerContext, set_worker_context
+    from app.analyses.tasks import WorkerContext, chores, set_worker_context
     from app.core.db import Database
     from app.core.jobs import run_worker, runtime_app
 
     db = Database.from_settings(settings, url)
     jobs = runtime_app(url)
     async with httpx.AsyncClient(timeout=settings.openai_timeout_seconds) as http_client:
-        set_worker_context(WorkerContext(db, settings, http_client))
+        context = WorkerContext(db, settings, http_client)
+        set_worker_context(context)
         await jobs.open_async()
         try:
             typer.echo(f"Worker started (concurrency {concurrency}); Ctrl+C to stop")
-            await run_worker(jobs, concurrency=concurrency, install_signal_handlers=True)
+            await run_worker(
+                jobs, concurrency=concurrency, install_signal_handlers=True, chores=chores(context)
+            )
         finally:
             await jobs.close_async()
             await db.dispose()

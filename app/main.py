@@ -17,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
 from app.analyses import registry
-from app.analyses.tasks import WorkerContext, set_worker_context
+from app.analyses.tasks import WorkerContext, chores, set_worker_context
 from app.api import API_ROUTERS
 from app.core.auth import document_security
 from app.core.body_limit import BodyLimitMiddleware
@@ -86,9 +86,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         jobs = runtime_app(app.state.db.url)
         await jobs.open_async()
         app.state.jobs = jobs
-        set_worker_context(WorkerContext(app.state.db, settings, app.state.http_client))
+        context = WorkerContext(app.state.db, settings, app.state.http_client)
+        set_worker_context(context)
         worker = (
-            start_background_worker(jobs, settings.worker_concurrency)
+            start_background_worker(jobs, settings.worker_concurrency, chores(context))
             if settings.run_worker_in_process
             else None
         )

@@ -55,6 +55,7 @@ def settings() -> Settings:
         environment="test",
         seed_demo=False,
         login_max_attempts=5,
+        ai_endpoint_allowed_hosts=["fake-openai.test"],
         password_hash_workers=2,
         run_worker_in_process=False,
         _env_file=None,

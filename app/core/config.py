@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = Field(default=60.0, gt=0)
     openai_max_retries: int = Field(default=3, ge=0, le=10)
+    # Hosts a tenant's AI endpoint may use although they resolve to non-public addresses.
+    ai_endpoint_allowed_hosts: list[str] = Field(default_factory=list)
+    # One run's whole exchange with a model (attempts, retries and the repair call).
+    analysis_run_deadline_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # A run still 'running' this long after it started belongs to a process that stopped.
+    analysis_stale_run_minutes: int = Field(default=15, ge=1, le=1440)
 
     # Jobs (procrastinate). With run_worker_in_process the API process also works jobs
     # (the embedded default); docker-compose runs a separate worker service instead.

@@ -144,6 +144,14 @@ _NOT_CONNECTED = frozenset({"57P03", "53300"})
 RETRY_READ = "pixely.retry_read"
 
 
+class GatewayTimeout(AppError):
+    """An outside service (a language model) did not answer in time."""
+
+    status_code = 504
+    slug = "gateway-timeout"
+    title = "Gateway timeout"
+
+
 _HTTP_TITLES = {
     400: ("bad-request", "Bad request"),
     401: ("unauthorized", "Not authenticated"),
