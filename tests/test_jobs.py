@@ -115,11 +115,22 @@ async def _status(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
     return (await client.get(f"/api/v1/jobs/{job_id}")).json()  # type: ignore[no-any-return]
 
 
-async def test_job_runs_all_ten_with_progress(jobs_env: Any) -> None:
+async def test_job_runs_all_ten_with_progress(
+    jobs_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, client, _ = jobs_env
     client_id = await _client_with_posts(client)
     job_id = await _job(client, client_id)
-    seen: list[int] = []
+    written: list[int] = []  # every progress the job stored, in order
+    set_job = service._set_job
+
+    async def recording(*args: Any, **values: Any) -> None:
+        if "progress" in values:
+            written.append(values["progress"])
+        await set_job(*args, **values)
+
+    monkeypatch.setattr(service, "_set_job", recording)
+    seen: list[int] = []  # what a client polling the job saw
     worker = asyncio.create_task(run_worker(app.state.jobs, concurrency=2, wait=False))
     while not worker.done():
         seen.append((await _status(client, job_id))["progress"])
@@ -128,9 +139,10 @@ async def test_job_runs_all_ten_with_progress(jobs_env: Any) -> None:
     status = await _status(client, job_id)
     assert status["status"] == "succeeded", status["error"]
     assert status["progress"] == 100
-    assert sorted(r["question"] for r in status["runs"]) == sorted(f"q{i}" for i in range(1, 11))
+    assert sorted(r["question"] for r in status["runs"]) == sorted(KEYS)
     assert all(r["status"] == "succeeded" for r in status["runs"])
-    assert any(0 < p < 100 for p in seen), seen  # progress moved through the job
+    # One step per question answered (then the final 100), never going back.
+    assert written == [0, *(round(100 * i / len(KEYS)) for i in range(1, 11)), 100]
     assert seen == sorted(seen)
     insights = (await client.get(f"/api/v1/clients/{client_id}/insights")).json()
     assert insights["missing"] == []
@@ -405,21 +417,17 @@ async def test_a_job_of_a_dead_worker_is_picked_up_again(jobs_env: Any) -> None:
 # --- reliability: dead workers, lost jobs, stale runs, database errors, deadlines --------
 
 
-async def _stall(app: Any, job_id: str) -> None:
-    """What `kill -9` of the worker running `job_id` leaves: the queue entry 'doing',
-    taken by a worker whose heartbeat stopped two minutes ago."""
+async def _take(app: Any, job_id: str) -> int:
+    """What a second worker does with `job_id`: its queue entry 'doing', taken by that
+    worker (heartbeat fresh). Returns the worker's id."""
     from sqlalchemy import text
 
-    from app.core.jobs import STALLED_AFTER_SECONDS
-
     async with app.state.db.engine.begin() as conn:
-        dead = (
+        other = (
             await conn.execute(
                 text(
-                    "INSERT INTO procrastinate_workers (last_heartbeat) "
-                    "VALUES (now() - make_interval(secs => :age)) RETURNING id"
-                ),
-                {"age": STALLED_AFTER_SECONDS * 4},
+                    "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now()) RETURNING id"
+                )
             )
         ).scalar_one()
         taken = await conn.execute(
@@ -427,25 +435,45 @@ async def _stall(app: Any, job_id: str) -> None:
                 "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker "
                 "WHERE status = 'todo' AND args->>'job_id' = :job RETURNING id"
             ),
-            {"worker": dead, "job": job_id},
+            {"worker": other, "job": job_id},
         )
         assert taken.scalar_one() is not None
+    return int(other)
+
+
+async def _kill(app: Any, worker_id: int) -> None:
+    """`kill -9` of that worker: its heartbeat stops (here: is two minutes old)."""
+    from sqlalchemy import text
+
+    from app.core.jobs import STALLED_AFTER_SECONDS
+
+    async with app.state.db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE procrastinate_workers "
+                "SET last_heartbeat = now() - make_interval(secs => :age) WHERE id = :id"
+            ),
+            {"age": STALLED_AFTER_SECONDS * 4, "id": worker_id},
+        )
 
 
 async def test_a_running_worker_takes_over_the_job_of_a_worker_that_died(
     jobs_env: Any,
 ) -> None:
-    """The worker is already running when the other one dies: its periodic upkeep (not
-    only its start) finds the stalled job, which then finishes."""
+    """Another worker has the job when this one starts (nothing stalled yet); then the
+    other dies: this worker's periodic upkeep (not its start) finds the stalled job,
+    which then finishes."""
     app, client, _ = jobs_env
     client_id = await _client_with_posts(client, 40)
+    job_id = await _job(client, client_id, questions=[KEYS[6]], force=True)
+    other = await _take(app, job_id)
     worker = asyncio.create_task(
         run_worker(app.state.jobs, concurrency=1, wait=True, name="alive", chores_every=0.2)
     )
     try:
-        await asyncio.sleep(0.5)  # the worker is up and idle
-        job_id = await _job(client, client_id, questions=[KEYS[6]], force=True)
-        await _stall(app, job_id)  # ...and only now the other worker "dies" with it
+        await asyncio.sleep(0.5)  # up, and its start-up upkeep found nothing to take over
+        assert (await _status(client, job_id))["status"] == "queued"
+        await _kill(app, other)
         deadline = time.monotonic() + 60  # bounded, and generous on a busy machine
         while time.monotonic() < deadline:
             if (await _status(client, job_id))["status"] in ("succeeded", "failed"):
