@@ -28,6 +28,7 @@ from app.core.errors import DatabaseUnavailable, install_error_handlers, problem
 from app.core.jobs import runtime_app, start_background_worker
 from app.core.logging import configure_logging
 from app.core.nul_guard import RejectNulQueryMiddleware
+from app.core.openapi import complete_openapi
 from app.core.rendered import RenderedRows
 from app.core.routing import mount_flat
 from app.core.security import PasswordHasher
@@ -145,7 +146,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document_security(generate_openapi(), app.routes)
+            schema = generate_openapi()
+            document_security(schema, app.routes)
+            # The statuses every operation can answer, errors as problems, no NUL in text.
+            complete_openapi(schema)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

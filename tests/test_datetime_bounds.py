@@ -236,11 +236,18 @@ async def test_import_rows_that_overflow_partial(
 
 
 # The range is one day inside Python's on either side (so a stored time can be shown in
-# any zone): just outside it is a 422 even in UTC; just inside it is accepted, or refused
-# for another reason, but never a 500 (e.g. an analysis whose `until` leaves no room for
-# the default 90-day window before year 1).
-OUTSIDE = ["0001-01-01T23:59:59Z", "9999-12-31T00:00:00Z"]
-INSIDE = ["0001-01-02T00:00:00Z", "0001-01-02T05:00:00+05:00", "9999-12-30T23:59:59Z"]
+# any zone), checked on the date as written: 0001-01-03 to 9999-12-29, whatever the offset
+# (so in UTC, offsets being under a day, it lies between 0001-01-02 and 9999-12-30), which
+# the OpenAPI pattern says too. Just outside it is a 422 even in UTC; just inside it, even
+# at the largest offsets, is accepted, or refused for another reason, but never a 500
+# (e.g. an analysis whose `until` leaves no room for the default 90-day window).
+OUTSIDE = [
+    "0001-01-01T23:59:59Z",
+    "0001-01-02T23:59:59-23:59",
+    "9999-12-30T00:00:00+23:59",
+    "9999-12-31T00:00:00Z",
+]
+INSIDE = ["0001-01-03T00:00:00+23:59", "0001-01-03T05:00:00+05:00", "9999-12-29T23:59:59-23:59"]
 
 
 @pytest.mark.parametrize("when", OUTSIDE)

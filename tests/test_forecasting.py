@@ -164,7 +164,7 @@ async def test_versions_are_listed_newest_first_and_compared(
         await client.get(_url(tenant_a, tail="/compare"), params={"ids": first["id"]}, headers=h),
         422,
     )
-    assert "2 to 10" in body["detail"]
+    assert "ids" in body["detail"]
     other_account = f"{_url(tenant_a, account=0, tail='/compare')}"
     assert_problem(
         await client.get(other_account, params={"ids": f"{first['id']},{second['id']}"}, headers=h),

@@ -32,7 +32,8 @@ PLACEHOLDERS = frozenset({PAYLOAD, LANGUAGE, QUESTION, RULES})
 LANGUAGE_NAMES: dict[str, str] = {"es": "Spanish (español)", "en": "English"}
 
 _PLACEHOLDER_RE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
-_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,99}$")
+VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,99}$"  # a prompt version
+_VERSION_RE = re.compile(VERSION_PATTERN)
 _OVERRIDE_FIELDS = frozenset({"version", "system", "user"})
 _MAX_TEXT = 20_000  # characters of one system or user text
 

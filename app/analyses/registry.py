@@ -52,12 +52,14 @@ BY_KEY: dict[str, Question[Any]] = {q.key: q for q in QUESTIONS}
 BY_SLUG: dict[str, Question[Any]] = {q.slug: q for q in QUESTIONS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
 KEY_RANGE = f"{KEYS[0]}..{KEYS[-1]}"  # for messages: "q1..q10"
+# What names a question in a request: its key or its slug, as written (the OpenAPI
+# document lists them).
+NAMES: tuple[str, ...] = KEYS + tuple(BY_SLUG)
 
 
 def resolve(name: str) -> Question[Any]:
-    """`q3`, `Q3` or `topics` -> the question; 404 for anything else."""
-    lowered = name.strip().lower()
-    question = BY_KEY.get(lowered) or BY_SLUG.get(lowered)
+    """`q3` or `topics` -> the question; 404 for anything else."""
+    question = BY_KEY.get(name) or BY_SLUG.get(name)
     if question is None:
         choices = ", ".join(f"{q.key} ({q.slug})" for q in QUESTIONS)
         raise NotFound(f"Unknown question {name!r}; use one of: {choices}")
@@ -65,8 +67,7 @@ def resolve(name: str) -> Question[Any]:
 
 
 def is_known(name: str) -> bool:
-    lowered = name.strip().lower()
-    return lowered in BY_KEY or lowered in BY_SLUG
+    return name in BY_KEY or name in BY_SLUG
 
 
 def execution_levels(keys: list[str]) -> list[list[Question[Any]]]:

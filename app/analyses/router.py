@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, status
+from pydantic import WithJsonSchema
 
 from app.analyses import ai_settings, registry, service
 from app.analyses.schemas import (
@@ -35,6 +36,9 @@ from app.core.session import SessionDep, SettingsDep
 router = APIRouter(prefix=API_PREFIX, tags=["analyses"])
 
 QUESTION_DOC = ", ".join(f"`{q.key}`/`{q.slug}`" for q in registry.QUESTIONS)
+# A question by key or slug; the schema lists them (an unknown one is a 404).
+QUESTION_SCHEMA = {"type": "string", "enum": list(registry.NAMES)}
+QuestionParam = Annotated[str, WithJsonSchema(QUESTION_SCHEMA)]
 RUN = problem_responses(401, 403, 404, 409, 422)
 
 
@@ -47,18 +51,20 @@ def _state(request: Request) -> tuple[Database, Settings, Any]:
     "/clients/{client_id}/analyses/{question}",
     response_model=RunOut,
     status_code=status.HTTP_201_CREATED,
-    responses=RUN,
+    responses=problem_responses(401, 403, 404, 409, 422, 504),
     summary="Run one question for a client; the stored run is returned",
     description=f"Questions: {QUESTION_DOC}. The run is stored (result as JSON) before it "
     "is returned. A stored result for the same input, engine, model and prompt version is "
     "re-used unless `force` is set (`reused_from_id` tells). A failed run is stored as "
-    "failed with its error. Send `Idempotency-Key` to retry safely.",
+    "failed with its error. Send `Idempotency-Key` to retry safely. A model that does not "
+    "answer within `ANALYSIS_RUN_DEADLINE_SECONDS` (a server setting) is a 504, and the run "
+    "is stored as failed.",
 )
 async def run_question(
     request: Request,
     client_id: uuid.UUID,
     question: Annotated[
-        str,
+        QuestionParam,
         Path(description=f"{registry.KEY_RANGE} or a slug", examples=[registry.KEYS[0]]),
     ],
     auth: AnalystDep,
@@ -154,7 +160,9 @@ async def list_runs(
     session: SessionDep,
     auth: ReaderDep,
     page: PageDep,
-    question: Annotated[str | None, Query(description=f"{registry.KEY_RANGE} or a slug")] = None,
+    question: Annotated[
+        QuestionParam | None, Query(description=f"{registry.KEY_RANGE} or a slug")
+    ] = None,
     engine: EngineName | None = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
     since: Annotated[UtcDatetime | None, Query(description="created_at >= since")] = None,

@@ -4,17 +4,48 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
+from app.ai.prompts import VERSION_PATTERN
 from app.analyses.models import AnalysisRun
-from app.analyses.registry import BY_KEY, KEY_RANGE, KEYS, QUESTIONS, is_known
+from app.analyses.registry import BY_KEY, KEY_RANGE, KEYS, NAMES, QUESTIONS, is_known
 from app.core.enums import Platform
-from app.core.schemas import StrictModel, UtcDatetime
+from app.core.schemas import HttpUrl, StrictModel, UtcDatetime, not_blank
 
 MAX_TEXT_CHARS = 200_000
 EngineName = Literal["local", "openai"]
 RunStatus = Literal["queued", "running", "succeeded", "failed"]
-ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ModelName = Annotated[str, not_blank(200)]
+
+
+def _known_question(name: str) -> str:
+    if not is_known(name):
+        raise ValueError(f"unknown question {name!r}; use {KEY_RANGE} or a slug")
+    return name
+
+
+def _question_key(name: str) -> str:
+    if name not in BY_KEY:
+        raise ValueError(f"unknown question key {name!r}; use {KEY_RANGE}")
+    return name
+
+
+# A question by key (prompt overrides are keyed so).
+QuestionKey = Annotated[
+    str, AfterValidator(_question_key), WithJsonSchema({"type": "string", "enum": list(KEYS)})
+]
+# A question by key or slug (`q3`, `topics`): the schema lists them.
+QuestionName = Annotated[
+    str, AfterValidator(_known_question), WithJsonSchema({"type": "string", "enum": list(NAMES)})
+]
 
 
 class RunRequest(StrictModel):
@@ -56,20 +87,13 @@ class RunRequest(StrictModel):
 
 
 class JobRequest(RunRequest):
-    questions: list[str] | None = Field(
+    questions: list[QuestionName] | None = Field(
         default=None,
         min_length=1,
         max_length=len(KEYS),
         description="Question keys or slugs; default all of them",
         examples=[[QUESTIONS[0].key, QUESTIONS[-1].slug]],
     )
-
-    @model_validator(mode="after")
-    def _known_questions(self) -> JobRequest:
-        unknown = [q for q in self.questions or [] if not is_known(q)]
-        if unknown:
-            raise ValueError(f"unknown questions: {', '.join(unknown)}; use {KEY_RANGE} or slugs")
-        return self
 
 
 class RunOut(BaseModel):
@@ -159,22 +183,14 @@ class TextAnalyzeRequest(StrictModel):
     texts: list[Annotated[str, StringConstraints(max_length=5000)]] = Field(
         min_length=1,
         max_length=1000,
+        description=f"At most {MAX_TEXT_CHARS:,} characters in all (a size limit, like the "
+        "body's: a request holding more is answered 413)",
         examples=[["Me encanta la nueva app 😍", "Worst service ever, still waiting"]],
     )
     language: Literal["es", "en", "auto"] = "auto"
     engine: Literal["local"] = Field(
         default="local", description="Per-text analysis runs on the local engine"
     )
-
-    @model_validator(mode="after")
-    def _total_size(self) -> TextAnalyzeRequest:
-        # Bounds the work of one request (about half a second on this hardware).
-        total = sum(len(t) for t in self.texts)
-        if total > MAX_TEXT_CHARS:
-            raise ValueError(
-                f"the texts hold {total} characters; at most {MAX_TEXT_CHARS} per request"
-            )
-        return self
 
 
 class TextAnalysisOut(BaseModel):
@@ -195,7 +211,7 @@ class TextAnalyzeResponse(BaseModel):
 
 
 class PromptOverride(StrictModel):
-    version: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
+    version: Annotated[str, StringConstraints(pattern=VERSION_PATTERN)] = Field(
         examples=["acme.v2"]
     )
     system: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = None
@@ -204,17 +220,8 @@ class PromptOverride(StrictModel):
 
 class AiSettingsIn(StrictModel):
     engine: Literal["local", "openai"] = "local"
-    model: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = Field(default=None, examples=["gpt-4o-mini"])
-    base_url: (
-        Annotated[
-            str,
-            StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s]+$"),
-        ]
-        | None
-    ) = Field(
+    model: ModelName | None = Field(default=None, examples=["gpt-4o-mini"])
+    base_url: HttpUrl | None = Field(
         default=None,
         description="Any OpenAI-compatible endpoint; empty: the server's",
         examples=["https://api.openai.com/v1"],
@@ -223,7 +230,7 @@ class AiSettingsIn(StrictModel):
         default=None, description="Write-only; omit to keep the stored key, '' is refused"
     )
     clear_api_key: bool = False
-    prompt_overrides: dict[str, PromptOverride] | None = Field(
+    prompt_overrides: dict[QuestionKey, PromptOverride] | None = Field(
         default=None,
         description=f"Per question key ({KEY_RANGE}): replace the system and/or "
         "user prompt; each override carries its own version",

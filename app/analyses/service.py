@@ -43,13 +43,19 @@ from app.analyses.repository import (
     fail_stale_runs,
     job_for_worker,
 )
-from app.analyses.schemas import JobCreated, JobRequest, RunOut, RunRequest
+from app.analyses.schemas import MAX_TEXT_CHARS, JobCreated, JobRequest, RunOut, RunRequest
 from app.analyses.window import Window
 from app.clients import service as clients_service
 from app.core import idempotency, jobs
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.errors import AppError, GatewayTimeout, NotFound, UnprocessableEntity
+from app.core.errors import (
+    AppError,
+    GatewayTimeout,
+    NotFound,
+    PayloadTooLarge,
+    UnprocessableEntity,
+)
 from app.core.memory import release_memory
 from app.core.schemas import EARLIEST
 from app.core.scope import Actor, TenantScope
@@ -692,6 +698,13 @@ async def job_with_runs(
 
 
 async def analyze_texts(texts: list[str], language: str) -> list[dict[str, Any]]:
+    # Bounds the work of one request (about half a second on this hardware): a size limit,
+    # so 413, like a body over MAX_BODY_BYTES.
+    total = sum(len(t) for t in texts)
+    if total > MAX_TEXT_CHARS:
+        raise PayloadTooLarge(
+            f"The texts hold {total} characters; at most {MAX_TEXT_CHARS} per request"
+        )
     lang = None if language == "auto" else language
     results = await asyncio.to_thread(analyze_local_texts, texts, lang)
     return [

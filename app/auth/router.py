@@ -3,15 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from asgi_correlation_id import correlation_id
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 
 from app.auth import service
 from app.auth.schemas import LoginIn, MeOut, RefreshIn, RegisterIn, TokenPair
 from app.core.auth import AuthDep, client_ip
-from app.core.errors import UnprocessableEntity, problem_responses
+from app.core.errors import problem_responses
 from app.core.routing import API_PREFIX
+from app.core.schemas import Email
 from app.core.session import DatabaseDep, HasherDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
@@ -26,6 +25,26 @@ async def _info(request: Request) -> service.ClientInfo:
 
 
 InfoDep = Annotated[service.ClientInfo, Depends(_info)]
+
+
+class TokenForm:
+    """OAuth2's password form (the fields of FastAPI's OAuth2PasswordRequestForm), with
+    login's rules in the schema: the username is the user's email, the password 1 to 128
+    characters, as `LoginIn` takes them."""
+
+    def __init__(
+        self,
+        username: Annotated[Email, Form(description="The user's email")],
+        password: Annotated[
+            str, Form(min_length=1, max_length=128, json_schema_extra={"format": "password"})
+        ],
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        scope: Annotated[str, Form()] = "",
+        client_id: Annotated[str | None, Form()] = None,
+        client_secret: Annotated[str | None, Form(json_schema_extra={"format": "password"})] = None,
+    ) -> None:
+        self.username = username
+        self.password = password
 
 
 @router.post(
@@ -60,23 +79,13 @@ async def login(
     responses=problem_responses(401, 422, 429),
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[TokenForm, Depends()],
     db: DatabaseDep,
     settings: SettingsDep,
     hasher: HasherDep,
     info: InfoDep,
 ) -> TokenPair:
-    try:
-        login_in = LoginIn(email=form.username, password=form.password)
-    except ValidationError as exc:
-        raise UnprocessableEntity(
-            "username must be an email address and password non-empty",
-            errors=[
-                {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                for e in exc.errors()
-            ],
-        )
-    return await service.login(db, settings, hasher, login_in.email, login_in.password, info)
+    return await service.login(db, settings, hasher, form.username, form.password, info)
 
 
 @router.post(

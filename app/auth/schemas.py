@@ -4,22 +4,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.core.enums import Language, Role
-from app.core.schemas import Name, Password, StrictModel
+from app.core.schemas import Email, Name, Password, StrictModel
 
 
 class RegisterIn(StrictModel):
     tenant_name: Name = Field(examples=["Agencia Lumen"])
-    email: EmailStr = Field(examples=["owner@lumen.example"])
+    email: Email = Field(examples=["owner@lumen.example"])
     password: Password = Field(examples=["correct-horse-battery"])
     full_name: Name = Field(examples=["Lucía Ramos"])
     language: Language = Language.es
 
 
 class LoginIn(StrictModel):
-    email: EmailStr = Field(examples=["demo@pixely.dev"])
+    email: Email = Field(examples=["demo@pixely.dev"])
     password: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(
         examples=["pixely-demo"]
     )

@@ -7,17 +7,15 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.enums import Language, Platform
-from app.core.schemas import Name, StrictModel
+from app.core.schemas import Name, StrictModel, Stripped, WebUrl, not_blank, stripped
 
 Country = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}$"),
+    Stripped(pattern=stripped("[A-Za-z]{2}")),
     AfterValidator(str.upper),
 ]
-Url = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s]+$")
-]
-Competitor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Url = WebUrl
+Competitor = Annotated[str, not_blank(200)]
 
 
 def _strip_at(value: str) -> str:
@@ -26,16 +24,14 @@ def _strip_at(value: str) -> str:
 
 Handle = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^@?[A-Za-z0-9_.\-]+$"
-    ),
+    Stripped(max_length=100, pattern=stripped(r"@?[A-Za-z0-9_.\-]+")),
     AfterValidator(_strip_at),
 ]
 
 
 class ClientBase(StrictModel):
-    industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = (
-        Field(default=None, examples=["banking"])
+    industry: Annotated[str, Stripped(max_length=120)] | None = Field(
+        default=None, examples=["banking"]
     )
     country: Country | None = Field(default=None, examples=["PE"])
     website: Url | None = Field(default=None, examples=["https://www.bancoandino.pe"])
@@ -73,17 +69,13 @@ class ClientOut(BaseModel):
 class AccountCreate(StrictModel):
     platform: Platform
     handle: Handle = Field(examples=["bancoandino"])
-    display_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
-    ) = None
+    display_name: Annotated[str, Stripped(max_length=200)] | None = None
     url: Url | None = None
 
 
 class AccountUpdate(StrictModel):
     handle: Handle | None = None
-    display_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
-    ) = None
+    display_name: Annotated[str, Stripped(max_length=200)] | None = None
     url: Url | None = None
 
 

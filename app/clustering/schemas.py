@@ -108,12 +108,20 @@ class ClusterPostOut(BaseModel):
     text: str
 
 
+_AUDIENCE: dict[str, Any] = {"type": "integer", "minimum": 1}
+
+
 class AssignIn(StrictModel):
     """A post's engagement; the audience is author_followers, else reach."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            # The audience rule (`_audience`), in the schema: one of them above 0.
+            "anyOf": [
+                {"required": ["author_followers"], "properties": {"author_followers": _AUDIENCE}},
+                {"required": ["reach"], "properties": {"reach": _AUDIENCE}},
+            ],
             "examples": [
                 {
                     "likes": 95,
@@ -122,7 +130,7 @@ class AssignIn(StrictModel):
                     "views": 10200,
                     "author_followers": 2000,
                 }
-            ]
+            ],
         },
     )
 

@@ -35,14 +35,18 @@ IMPORT_OPENAPI: dict[str, Any] = {
             "`IMPORT_MAX_ROWS` rows (100,000): a larger document is answered 413."
         ),
         "content": {
-            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {
+                "schema": {"type": "array", "minItems": 1, "items": {"type": "object"}}
+            },
+            "text/csv": {"schema": {"type": "string", "minLength": 1}},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
                     "properties": {"file": {"type": "string", "format": "binary"}},
                     "required": ["file"],
-                }
+                },
+                # The file is read as JSON or CSV by its part's type (or its name's ending).
+                "encoding": {"file": {"contentType": "application/json, text/csv"}},
             },
         },
     }

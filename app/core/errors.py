@@ -18,7 +18,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.routing import allowed_methods
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +167,14 @@ _HTTP_TITLES = {
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-error", "Validation error"),
     429: ("too-many-requests", "Too many requests"),
+    503: ("service-unavailable", "Service unavailable"),
+    504: ("gateway-timeout", "Gateway timeout"),
 }
+
+
+def problem_title(status: int) -> str:
+    """The title of a status's problems (its OpenAPI description)."""
+    return _HTTP_TITLES.get(status, ("error", "Error"))[1]
 
 
 def problem_response(
@@ -243,13 +253,27 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug, title = _HTTP_TITLES.get(exc.status_code, ("error", "Error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route it tried; the resource takes those
+        # of every route at its path (RFC 9110: a 405 lists them all in Allow).
+        methods = allowed_methods(request.app.router.routes, request.scope["path"])
+        headers = {**(headers or {}), "Allow": ", ".join(methods)}
+        detail = f"{request.method} is not allowed here; use {', '.join(methods)}"
+    return problem_response(
+        request, exc.status_code, slug=slug, title=title, detail=detail, headers=headers
+    )
+
+
+async def _deleted_meanwhile(request: Request, exc: Exception) -> JSONResponse:
+    """A row this request read was deleted by another before this one's UPDATE reached it
+    (SQLAlchemy's StaleDataError: 0 rows matched): it is gone, so 404, not a 500."""
     return problem_response(
         request,
-        exc.status_code,
-        slug=slug,
-        title=title,
-        detail=detail,
-        headers=getattr(exc, "headers", None),
+        NotFound.status_code,
+        slug=NotFound.slug,
+        title=NotFound.title,
+        detail="Not found: it was deleted by another request meanwhile",
     )
 
 
@@ -339,6 +363,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(DBAPIError, _database_unavailable)
     app.add_exception_handler(asyncpg.PostgresError, _database_unavailable)
+    app.add_exception_handler(StaleDataError, _deleted_meanwhile)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -346,9 +371,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries documenting problem+json errors."""
+    """OpenAPI `responses=` entries documenting problem+json errors (app/core/openapi.py
+    writes them as `application/problem+json` with the Problem schema, and adds the
+    statuses every operation can answer: 400, 413, 503)."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        _, title = _HTTP_TITLES.get(status, ("error", "Error"))
-        out[status] = {"model": Problem, "description": title, "content": {PROBLEM_JSON: {}}}
+        out[status] = {"model": Problem, "description": problem_title(status)}
     return out

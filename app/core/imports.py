@@ -29,6 +29,7 @@ from app.core.bulk import MalformedDocument, RowSource
 from app.core.errors import AppError, PayloadTooLarge, UnprocessableEntity
 from app.core.memory import release_memory
 from app.core.repository import BulkWriter
+from app.core.schemas import TEXT_VALUES
 
 MAX_REPORTED_ERRORS = 1000
 WRITE_BATCH = 5000
@@ -157,6 +158,10 @@ async def import_rows(
     seen: dict[tuple[Any, ...], int] = {}
     progress = _Progress()
     pending: list[dict[str, Any]] = []
+    # A row is read as it is written in a document: a CSV's cells are text, and a JSON row
+    # may write them so too (`"5"`, `"true"`, `"a|b"`), as the same rows in either format
+    # import alike (app/core/schemas.py, TEXT_VALUES). Times are RFC 3339 in both.
+    context = {TEXT_VALUES: True}
 
     async def flush_pending() -> None:
         # In atomic mode, once a row failed nothing will be kept: stop writing.
@@ -173,7 +178,7 @@ async def import_rows(
                 row_no = progress.received
                 if row_no > max_rows:
                     raise PayloadTooLarge(f"At most {max_rows} rows per import")
-                values = _row_values(raw, row_no, kind, to_values, progress)
+                values = _row_values(raw, row_no, kind, to_values, progress, context)
                 if values is None:
                     continue
                 natural = tuple(values[name] for name in kind.key)
@@ -216,12 +221,14 @@ def _row_values(
     kind: ImportKind,
     to_values: Callable[[Any], dict[str, Any]],
     progress: _Progress,
+    context: dict[str, Any] | None,
 ) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
-        progress.fail(row_no, "Each row must be an object")
-        return None
+        # Not a row at all: the document is not what the schema describes (an array of
+        # objects), in either mode.
+        raise MalformedDocument(f"Row {row_no} is not an object: send an array of objects")
     try:
-        row = kind.row_model.model_validate(raw)
+        row = kind.row_model.model_validate(raw, context=context)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"]) or None

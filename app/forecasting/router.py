@@ -94,8 +94,9 @@ async def compare_forecasts(
     ids: Annotated[
         str | None,
         Query(
-            max_length=400,
-            description="Comma-separated version ids (2-10); default: the 5 newest versions",
+            pattern=service.COMPARE_IDS_PATTERN,
+            description=f"2 to {service.COMPARE_MAX} comma-separated version ids (a repeated "
+            "one counts once); default: the 5 newest versions",
         ),
     ] = None,
 ) -> ForecastComparison:

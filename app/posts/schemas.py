@@ -12,23 +12,30 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
 
 from app.clients.schemas import Handle, Url
 from app.core.enums import ContentType, Platform
 from app.core.pagination import MAX_LIMIT
-from app.core.schemas import Count, StrictModel, UtcDatetime
+from app.core.schemas import (
+    Count,
+    StrictModel,
+    UtcDatetime,
+    from_text,
+    not_blank,
+)
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, not_blank(200)]
 
 _HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
 _MENTION = re.compile(r"@(\w[\w.]*)", re.UNICODE)
 
 
-def _split_list(value: Any) -> Any:
-    """CSV cells hold lists as 'a|b' or 'a,b' or '#a #b'."""
-    if isinstance(value, str):
+def _split_list(value: Any, info: ValidationInfo) -> Any:
+    """Import rows may hold lists as 'a|b' or 'a,b' or '#a #b' (a body sends an array)."""
+    if isinstance(value, str) and from_text(info):
         parts = re.split(r"[|,;\s]+", value.strip())
         return [p.lstrip("#@") for p in parts if p.lstrip("#@")]
     return value
@@ -76,9 +83,7 @@ class PostFields(StrictModel):
 
 class PostCreate(PostFields):
     account_id: uuid.UUID
-    external_id: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
-    ] = Field(examples=["1769834"])
+    external_id: Annotated[str, not_blank(120)] = Field(examples=["1769834"])
 
 
 class PostImportRow(PostFields):
@@ -89,9 +94,7 @@ class PostImportRow(PostFields):
     account_id: uuid.UUID | None = None
     platform: Platform | None = None
     account_handle: Handle | None = None
-    external_id: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
-    ]
+    external_id: Annotated[str, not_blank(120)]
 
     @model_validator(mode="after")
     def _account_given(self) -> PostImportRow:

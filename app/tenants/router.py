@@ -89,6 +89,8 @@ async def update_user(
     "/users/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Deactivate a user (their tokens stop working)",
+    description="The user is not deleted: it stays readable, with `is_active` false, and "
+    "`PATCH` with `is_active: true` activates it again.",
     responses=WRITE,
 )
 async def deactivate_user(user_id: uuid.UUID, session: SessionDep, auth: AdminDep) -> Response:
@@ -103,7 +105,12 @@ async def deactivate_user(user_id: uuid.UUID, session: SessionDep, auth: AdminDe
     responses=problem_responses(401, 403, 422),
 )
 async def list_api_keys(
-    session: SessionDep, auth: AdminDep, page: PageDep, include_revoked: bool = False
+    session: SessionDep,
+    auth: AdminDep,
+    page: PageDep,
+    include_revoked: Annotated[
+        bool, Query(description="Also list revoked keys (with `revoked_at`), for the record")
+    ] = False,
 ) -> Page[ApiKeyOut]:
     keys, total = await service.list_api_keys(
         session, auth, limit=page.limit, offset=page.offset, include_revoked=include_revoked
@@ -131,7 +138,7 @@ async def create_api_key(data: ApiKeyCreate, session: SessionDep, auth: AdminDep
 @router.get(
     "/api-keys/{key_id}",
     response_model=ApiKeyOut,
-    summary="One API key",
+    summary="One API key (a revoked key is gone: 404)",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_api_key(key_id: uuid.UUID, session: SessionDep, auth: AdminDep) -> ApiKeyOut:
@@ -142,6 +149,9 @@ async def get_api_key(key_id: uuid.UUID, session: SessionDep, auth: AdminDep) ->
     "/api-keys/{key_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke an API key",
+    description="The key stops working for good and is gone from reads (404), a second "
+    "DELETE included; `GET /tenant/api-keys?include_revoked=true` still lists it, with "
+    "`revoked_at`, as the audit log does.",
     responses=WRITE,
 )
 async def revoke_api_key(key_id: uuid.UUID, session: SessionDep, auth: AdminDep) -> Response:

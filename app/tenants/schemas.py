@@ -4,10 +4,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.enums import Language, Role
-from app.core.schemas import Name, Password, StrictModel, UtcDatetime
+from app.core.schemas import (
+    Email,
+    Name,
+    Password,
+    StrictModel,
+    Timezone,
+    UtcDatetime,
+    not_blank,
+)
 
 
 class TenantOut(BaseModel):
@@ -25,9 +33,7 @@ class TenantOut(BaseModel):
 class TenantUpdate(StrictModel):
     name: Name | None = None
     language: Language | None = None
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
-        default=None, examples=["America/Lima"]
-    )
+    timezone: Timezone | None = Field(default=None, examples=["America/Lima"])
 
 
 class UserOut(BaseModel):
@@ -44,7 +50,7 @@ class UserOut(BaseModel):
 
 
 class UserCreate(StrictModel):
-    email: EmailStr = Field(examples=["ana@agency.example"])
+    email: Email = Field(examples=["ana@agency.example"])
     password: Password = Field(examples=["a-long-passphrase"])
     full_name: Name = Field(examples=["Ana Pérez"])
     role: Role = Role.analyst
@@ -70,7 +76,7 @@ class ApiKeyOut(BaseModel):
 
 
 class ApiKeyCreate(StrictModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: Annotated[str, not_blank(120)]
     role: Role = Role.analyst
     expires_at: UtcDatetime | None = None
 

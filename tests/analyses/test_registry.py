@@ -15,6 +15,7 @@ from app.ai.prompts import parse_prompt
 from app.analyses import registry
 from app.analyses.prompts import default_prompts, shared_rules
 from app.analyses.schemas import JobRequest
+from app.core.errors import NotFound
 
 APP = Path(__file__).resolve().parents[2] / "app"
 QUESTIONS_DIR = APP / "analyses" / "questions"
@@ -33,7 +34,10 @@ def test_questions_come_from_their_folders() -> None:
     assert list(registry.BY_KEY) == list(registry.KEYS)
     assert len(registry.BY_SLUG) == len(registry.KEYS)
     assert registry.resolve(registry.QUESTIONS[2].slug) is registry.QUESTIONS[2]
-    assert registry.resolve(registry.KEYS[0].upper()) is registry.QUESTIONS[0]
+    # Names are taken as the OpenAPI document lists them (registry.NAMES), nothing else.
+    assert (*registry.KEYS, *registry.BY_SLUG) == registry.NAMES
+    with pytest.raises(NotFound):
+        registry.resolve(registry.KEYS[0].upper())
 
 
 def test_execution_levels_follow_the_dependencies() -> None:
