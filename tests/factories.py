@@ -83,7 +83,7 @@ async def make_tenant(session: AsyncSession, settings: Settings, name: str) -> T
         industry="banking",
         country="PE",
         language="es",
-        competitors=["Rival"],
+        competitors=[{"name": "Rival"}],
     )
     session.add(client)
     await session.flush()

@@ -89,3 +89,44 @@ def test_upgrade_downgrade_upgrade_and_no_drift(postgres_url: str) -> None:
         assert asyncio.run(_diff(url)) == []
     finally:
         asyncio.run(_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _scalar(url: str, sql: str) -> object:
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        value = (await conn.execute(text(sql))).scalar()
+    await engine.dispose()
+    return value
+
+
+def test_0008_turns_competitor_names_into_objects_and_back(postgres_url: str) -> None:
+    """Stored competitor names survive the change to objects, in order, and the way back."""
+    name = f"migrations_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(postgres_url, f'CREATE DATABASE "{name}"'))
+    url = _with_database(postgres_url, name)
+    try:
+        upgrade(url, "0007")
+        tenant = (
+            "INSERT INTO tenant (id, name, slug, language, timezone, is_active, created_at, "
+            "updated_at) "
+            "VALUES (gen_random_uuid(), 't', 't', 'es', 'UTC', true, now(), now()) RETURNING id"
+        )
+        tenant_id = asyncio.run(_scalar(url, tenant))
+        asyncio.run(
+            _scalar(
+                url,
+                "INSERT INTO client (id, tenant_id, name, language, competitors, created_at, "
+                f"updated_at) VALUES (gen_random_uuid(), '{tenant_id}', 'c', 'es', "
+                "ARRAY['BCP', 'Interbank'], now(), now()) RETURNING id",
+            )
+        )
+        upgrade(url)
+        stored = asyncio.run(_scalar(url, "SELECT competitors FROM client"))
+        assert stored == [
+            {"name": "BCP", "handles": [], "aliases": []},
+            {"name": "Interbank", "handles": [], "aliases": []},
+        ]
+        downgrade(url, "0007")
+        assert asyncio.run(_scalar(url, "SELECT competitors FROM client")) == ["BCP", "Interbank"]
+    finally:
+        asyncio.run(_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -172,6 +172,37 @@ async def test_create_post_extracts_tags_and_rejects_foreign_account(
     assert_problem(await client.post(_posts(tenant_a), json=foreign, headers=h), 422)
 
 
+async def test_competitors_are_objects_a_name_alone_included(
+    client: httpx.AsyncClient, tenant_a: TenantWorld
+) -> None:
+    h = tenant_a.headers(Role.analyst)
+    body = {
+        "name": "Banco Norte",
+        "aliases": ["Norte", "BancoNorte"],
+        "competitors": [
+            "Interbank",
+            {"name": "BCP", "handles": ["@bcp_peru"], "aliases": ["ViaBCP"]},
+        ],
+    }
+    r = await client.post("/api/v1/clients", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["aliases"] == ["Norte", "BancoNorte"]
+    assert created["competitors"] == [
+        {"name": "Interbank", "handles": [], "aliases": []},
+        {"name": "BCP", "handles": ["bcp_peru"], "aliases": ["ViaBCP"]},
+    ]
+    got = (await client.get(f"/api/v1/clients/{created['id']}", headers=h)).json()
+    assert got["competitors"] == created["competitors"]
+    bad = {"competitors": [{"name": "BCP", "handles": ["not a handle"]}]}
+    assert_problem(await client.patch(f"/api/v1/clients/{created['id']}", json=bad, headers=h), 422)
+    r = await client.patch(
+        f"/api/v1/clients/{created['id']}", json={"competitors": None}, headers=h
+    )
+    assert r.json()["competitors"] == []
+    assert r.json()["aliases"] == ["Norte", "BancoNorte"]
+
+
 async def test_client_crud_and_cascade(client: httpx.AsyncClient, tenant_a: TenantWorld) -> None:
     h = tenant_a.headers(Role.analyst)
     r = await client.post(

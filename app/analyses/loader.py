@@ -84,6 +84,7 @@ async def read_posts(
                     hashtags=same(tuple(same(h) for h in r.hashtags)),
                     mentions=same(tuple(same(m) for m in r.mentions)),
                     is_own=r.is_own,
+                    is_retweet=r.is_retweet,
                     language=same(r.language),
                     sentiment_label=same(r.sentiment_label),
                     sentiment_score=same(r.sentiment_score),

@@ -72,7 +72,8 @@ def build(
             "country": client.country,
             "language": client.language,
             "own_handles": list(client.handles),
-            "competitors": list(client.competitors),
+            "aliases": list(client.aliases),
+            "competitors": [c.name for c in client.competitors],
         },
         "window": {
             "start": local_time(start, window.tz).date().isoformat(),

@@ -111,6 +111,7 @@ class PostRecord:
     hashtags: tuple[str, ...]
     mentions: tuple[str, ...]
     is_own: bool
+    is_retweet: bool = False  # flagged so on import (the text may also tell: see Window)
     language: str | None = None  # "es" | "en" | "und" once enriched
     # Per-post enrichment, filled by the local engine and stored on the post.
     sentiment_label: str | None = None  # "positive" | "negative" | "neutral"

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, IdMixin, TenantMixin, TimestampMixin
@@ -26,7 +36,14 @@ class Client(IdMixin, TimestampMixin, TenantMixin, Base):
     language: Mapped[str] = mapped_column(String(2), default=Language.es.value)
     website: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
-    competitors: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    # Other names the brand goes by ("BBVA", "BBVA Continental"), matched like its name.
+    aliases: Mapped[list[str]] = mapped_column(
+        ARRAY(String(200)), default=list, server_default="{}"
+    )
+    # [{"name": ..., "handles": [...], "aliases": [...]}] (app/clients/schemas.Competitor)
+    competitors: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
 
 
 class SocialAccount(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -16,6 +16,7 @@ CLIENT_OUT_COLUMNS = (
     Client.language,
     Client.website,
     Client.description,
+    Client.aliases,
     Client.competitors,
     Client.created_at,
     Client.updated_at,

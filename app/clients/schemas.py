@@ -15,7 +15,8 @@ Country = Annotated[
     AfterValidator(str.upper),
 ]
 Url = WebUrl
-Competitor = Annotated[str, not_blank(200)]
+# Another name a brand goes by ("BBVA Continental"), matched like its name.
+Alias = Annotated[str, not_blank(200)]
 
 
 def _strip_at(value: str) -> str:
@@ -29,6 +30,25 @@ Handle = Annotated[
 ]
 
 
+class Competitor(StrictModel):
+    """A competitor: its name, and the handles and other names it is found by in posts
+    (accent- and case-insensitive, on word boundaries)."""
+
+    name: Name = Field(examples=["BCP"])
+    handles: list[Handle] = Field(default_factory=list, max_length=20, examples=[["bcp_peru"]])
+    aliases: list[Alias] = Field(
+        default_factory=list, max_length=20, examples=[["Banco de Crédito"]]
+    )
+
+
+def _named(value: Competitor | str) -> Competitor:
+    return Competitor(name=value) if isinstance(value, str) else value
+
+
+# A competitor as an object, or by its name alone ("BCP" is {"name": "BCP"}).
+CompetitorIn = Annotated[Competitor | Annotated[str, not_blank(200)], AfterValidator(_named)]
+
+
 class ClientBase(StrictModel):
     industry: Annotated[str, Stripped(max_length=120)] | None = Field(
         default=None, examples=["banking"]
@@ -36,8 +56,18 @@ class ClientBase(StrictModel):
     country: Country | None = Field(default=None, examples=["PE"])
     website: Url | None = Field(default=None, examples=["https://www.bancoandino.pe"])
     description: Annotated[str, StringConstraints(max_length=5000)] | None = None
-    competitors: list[Competitor] | None = Field(
-        default=None, max_length=50, examples=[["BCP", "Interbank"]]
+    aliases: list[Alias] | None = Field(
+        default=None,
+        max_length=20,
+        description="Other names the brand goes by, found in posts like its name",
+        examples=[["Andino", "BancoAndino"]],
+    )
+    competitors: list[CompetitorIn] | None = Field(
+        default=None,
+        max_length=50,
+        description="Each a name, or an object with the handles and other names it is "
+        "found by in posts; returned as objects",
+        examples=[["Interbank", {"name": "BCP", "handles": ["bcp_peru"], "aliases": ["ViaBCP"]}]],
     )
 
 
@@ -61,7 +91,8 @@ class ClientOut(BaseModel):
     language: Language
     website: str | None
     description: str | None
-    competitors: list[str]
+    aliases: list[str]
+    competitors: list[Competitor]
     created_at: datetime
     updated_at: datetime
 

@@ -29,8 +29,26 @@ class ClientProfile:
     industry: str | None
     country: str | None
     language: str  # the brand's main language
-    competitors: tuple[str, ...]
+    competitors: tuple[CompetitorProfile, ...]
     handles: tuple[str, ...]  # the brand's own account handles (without "@")
+    aliases: tuple[str, ...] = ()  # other names the brand goes by
+
+
+@dataclass(frozen=True, slots=True)
+class CompetitorProfile:
+    """A competitor as the analyses match it in posts."""
+
+    name: str
+    handles: tuple[str, ...] = ()  # without "@"
+    aliases: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> CompetitorProfile:
+        return cls(
+            name=stored["name"],
+            handles=tuple(stored.get("handles") or ()),
+            aliases=tuple(stored.get("aliases") or ()),
+        )
 
 
 async def get_client_row(conn: Any, auth: AuthContext, client_id: uuid.UUID) -> Any:
@@ -63,6 +81,7 @@ async def list_clients(
 async def create_client(session: AsyncSession, auth: AuthContext, data: ClientCreate) -> Client:
     values = data.model_dump()
     values["competitors"] = values["competitors"] or []
+    values["aliases"] = values["aliases"] or []
     client = ClientRepository(session, auth.scope).add(Client(**values))
     await flush_or_conflict(session, "A client with this name already exists")
     audit.record(session, auth.actor, "client.create", "client", client.id, {"name": client.name})
@@ -77,7 +96,8 @@ async def update_client(
     for field, value in changes.items():
         if value is None and field in ("name", "language"):
             continue  # required columns: null means "leave as is"
-        setattr(client, field, [] if field == "competitors" and value is None else value)
+        lists = ("competitors", "aliases")
+        setattr(client, field, [] if field in lists and value is None else value)
     await flush_or_conflict(session, "A client with this name already exists")
     audit.record(
         session, auth.actor, "client.update", "client", client.id, {"fields": sorted(changes)}
@@ -233,6 +253,7 @@ async def client_profile(
         industry=client.industry,
         country=client.country,
         language=client.language,
-        competitors=tuple(client.competitors),
+        competitors=tuple(CompetitorProfile.of(c) for c in client.competitors),
         handles=tuple(sorted({a.handle for a in accounts})),
+        aliases=tuple(client.aliases),
     )

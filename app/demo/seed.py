@@ -73,7 +73,7 @@ async def seed_demo_tenant(
                 language=spec.language,
                 website=spec.website,
                 description=spec.description,
-                competitors=list(spec.competitors),
+                competitors=[{"name": name} for name in spec.competitors],
             )
             session.add(client)
             await session.flush()

@@ -82,6 +82,9 @@ class Post(IdMixin, TimestampMixin, TenantMixin, Base):
     url: Mapped[str | None] = mapped_column(String(1000))
     language: Mapped[str | None] = mapped_column(String(8))
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A share of another post ("RT @x: ..."): flagged on import, or told by its text in
+    # the analyses (app/ai/local/text.retweet_of); its engagement is the original's.
+    is_retweet: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # Per-post enrichment, written when an analysis runs (read by later questions,
     # filters and the agents instead of recomputing).
     sentiment_label: Mapped[str | None] = mapped_column(String(8))

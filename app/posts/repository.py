@@ -34,6 +34,7 @@ def _analysis_columns() -> tuple[Any, ...]:
         Post.hashtags,
         Post.mentions,
         Post.is_own,
+        Post.is_retweet,
         Post.language,
         Post.updated_at,
         Post.sentiment_label,

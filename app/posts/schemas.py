@@ -79,6 +79,11 @@ class PostFields(StrictModel):
     url: Url | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] | None = None
     is_own: bool = Field(default=False, description="True when the brand itself posted it")
+    is_retweet: bool = Field(
+        default=False,
+        description="True for a share of another post (a retweet); the analyses also tell "
+        'one by its text ("RT @user: ...") and count it once, with the original',
+    )
 
 
 class PostCreate(PostFields):
@@ -118,6 +123,7 @@ class PostUpdate(StrictModel):
     url: Url | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] | None = None
     is_own: bool | None = None
+    is_retweet: bool | None = None
 
 
 class PostOut(BaseModel):
@@ -143,6 +149,7 @@ class PostOut(BaseModel):
     url: str | None
     language: str | None
     is_own: bool
+    is_retweet: bool
     sentiment_label: str | None = Field(description="Set when an analysis enriched the post")
     sentiment_score: float | None
     emotion_label: str | None

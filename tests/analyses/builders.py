@@ -13,7 +13,7 @@ from app.analyses.question import Previous
 from app.analyses.records import PostRecord
 from app.analyses.registry import BY_KEY
 from app.analyses.window import Window
-from app.clients.service import ClientProfile
+from app.clients.service import ClientProfile, CompetitorProfile
 from app.demo.generator import DEMO_CLIENTS, generate_posts
 
 END = datetime(2025, 6, 1, tzinfo=UTC)
@@ -24,7 +24,7 @@ CLIENT = ClientProfile(
     industry="banking",
     country="PE",
     language="es",
-    competitors=("BCP", "Interbank"),
+    competitors=(CompetitorProfile("BCP"), CompetitorProfile("Interbank")),
     handles=("bancoandino",),
 )
 
@@ -132,7 +132,7 @@ def demo_profile(client: int = 0) -> ClientProfile:
         industry=spec.industry,
         country=spec.country,
         language=spec.language,
-        competitors=tuple(spec.competitors),
+        competitors=tuple(CompetitorProfile(name) for name in spec.competitors),
         handles=tuple(sorted({a.handle for a in spec.accounts})),
     )
 

@@ -38,7 +38,7 @@ from app.analyses.records import PostRecord
 from app.analyses.registry import BY_KEY, KEYS, QUESTIONS
 from app.analyses.statistics import engagement_rate, mean, stance, week_start, weeks_between
 from app.analyses.window import Window
-from app.clients.service import ClientProfile
+from app.clients.service import ClientProfile, CompetitorProfile
 from tests.ai.fake_openai import FakeOpenAI, FakeReply, FakeRequest, question_of
 from tests.analyses.builders import answer, previous_for, window_for
 from tests.analyses.builders import post as make_post
@@ -50,7 +50,7 @@ ACME = ClientProfile(
     industry="retail",
     country="ES",
     language="es",
-    competitors=("rival",),
+    competitors=(CompetitorProfile("rival"),),
     handles=("acme",),
 )
 # Topical texts, so the window's topic model finds topics.
@@ -398,6 +398,7 @@ def test_payload_describes_the_client_and_the_window(window: Window) -> None:
         "country": "ES",
         "language": "es",
         "own_handles": ["acme"],
+        "aliases": [],
         "competitors": ["rival"],
     }
     assert body["window"] == {

@@ -299,3 +299,30 @@ def tokenize(text: str, known: frozenset[str] = frozenset()) -> list[str]:
             cache[tok] = hit
             out.append(hit[0])
     return out
+
+
+# --- shares and copies ---------------------------------------------------------------
+# A retweet as X writes it: "RT @user: the original text" (also "RT @user the text").
+_RETWEET_RE = re.compile(r"^\s*RT\s+@([A-Za-z0-9_]{1,30})\b:?\s*", re.IGNORECASE)
+_URL_RE = re.compile(r"https?://\S+")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def retweet_of(text: str) -> tuple[str, str] | None:
+    """("user", "the original text") when `text` is a retweet ("RT @user: ..."), else
+    None. The handle is lowercase, without "@"."""
+    match = _RETWEET_RE.match(text)
+    if match is None:
+        return None
+    return match.group(1).lower(), text[match.end() :]
+
+
+def copy_key(text: str) -> str:
+    """One key for every copy of a text: a retweet's original, case, accents, links
+    (shorteners differ per copy) and spacing aside. Two posts with the same key say the
+    same thing."""
+    shared = retweet_of(text)
+    body = shared[1] if shared else text
+    body = _URL_RE.sub(" ", body.lower())
+    body = body.replace("…", " ").replace("...", " ")
+    return fold(_SPACE_RE.sub(" ", body).strip())
