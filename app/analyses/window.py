@@ -17,10 +17,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.ai.local.topics import TopicModel
+from app.analyses.brand import BrandMatcher
 from app.analyses.enrichment import enrich_in_place
 from app.analyses.records import PostRecord
 from app.analyses.statistics import (
-    BrandMatcher,
     Group,
     Spike,
     Trend,

@@ -8,7 +8,6 @@ import pytest
 
 from app.analyses.statistics import (
     AUDIENCE_FLOOR,
-    BrandMatcher,
     Group,
     days_between,
     engagement_rate,
@@ -129,20 +128,6 @@ def test_negative_spikes_need_a_baseline_and_stand_out() -> None:
     assert negative_spikes(days[:6], per_day) == []  # six days: no baseline to stand out from
     quiet = {d: per_day[d] for d in days[:3]}  # days without posts count as zero
     assert negative_spikes(days, quiet) == []  # 1 negative a day on 3 of 14 days: no spike
-
-
-def test_brand_matcher_knows_the_brand_and_where_posts_name_it() -> None:
-    own = post("hola", account_handle="BancoAndino_PE", author_handle="bancoandino_pe", is_own=True)
-    brand = BrandMatcher.of([own], ["@bancoandino"], "Banco Andino")
-    assert brand.handles == frozenset({"bancoandino_pe", "bancoandino"})
-    assert brand.is_brand("@BancoAndino")
-    assert not brand.is_brand("bcp")
-    assert brand.mentions(post("gracias", mentions=("BancoAndino_PE",)))
-    assert brand.mentions(post("gracias", hashtags=("#bancoandino",)))
-    assert brand.mentions(post("Me atendieron bien en el BANCO ÁNDINO"))  # case and accents
-    assert brand.mentions(post("cuenta en bancoandino"))  # the name without spaces
-    assert not brand.mentions(post("el banco de los andes", hashtags=("#banco",)))
-    assert not BrandMatcher([], "BA").names  # names under 3 letters are not searched
 
 
 def test_stance_thresholds() -> None:
