@@ -14,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.ai.local.topics import MAX_REQUESTED_TOPICS, MIN_TOPICS
 from app.ai.prompts import VERSION_PATTERN
 from app.analyses.models import AnalysisRun
 from app.analyses.registry import BY_KEY, KEY_RANGE, KEYS, NAMES, QUESTIONS, is_known
@@ -73,6 +74,15 @@ class RunRequest(StrictModel):
         "the server's OpenAI-compatible endpoint)",
     )
     model: ModelName | None = Field(default=None, description="Model name for `openai`")
+    topics: int | None = Field(
+        default=None,
+        ge=MIN_TOPICS,
+        le=MAX_REQUESTED_TOPICS,
+        description="How many topics to find (Q3, and the posts' `topics`). Default: chosen "
+        "from the window's size (more distinct texts, more topics). Fewer are found when "
+        "the posts share too few words.",
+        examples=[8],
+    )
     force: bool = Field(
         default=False,
         description="Run again even if the same input, "

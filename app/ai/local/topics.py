@@ -64,6 +64,8 @@ class TopicModel:
 
 MIN_TOPIC_DOCS = 10
 MAX_TOPICS = 8
+MIN_TOPICS = 2  # bounds of a requested number of topics
+MAX_REQUESTED_TOPICS = 20
 SELECTION_SAMPLE = 3000
 _LABEL_MIN_THIRD = 0.3  # the third term joins the label when >= 30% of the top term
 
