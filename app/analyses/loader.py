@@ -124,3 +124,10 @@ async def store_enrichment(
         ]
         stored += await posts_service.store_enrichment(session, scope, rows)
     return stored
+
+
+async def published_range(
+    session: AsyncSession, scope: TenantScope, client_id: uuid.UUID
+) -> tuple[datetime, datetime] | None:
+    """The client's first and last post times (None without posts), for an empty window."""
+    return await posts_service.published_range(session, scope, client_id)

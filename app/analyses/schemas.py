@@ -19,7 +19,7 @@ from app.ai.prompts import VERSION_PATTERN
 from app.analyses.models import AnalysisRun
 from app.analyses.registry import BY_KEY, KEY_RANGE, KEYS, NAMES, QUESTIONS, is_known
 from app.core.enums import Platform
-from app.core.schemas import HttpUrl, StrictModel, UtcDatetime, not_blank
+from app.core.schemas import DateOrDatetime, HttpUrl, StrictModel, is_day, not_blank
 
 MAX_TEXT_CHARS = 200_000
 EngineName = Literal["local", "openai"]
@@ -52,15 +52,20 @@ QuestionName = Annotated[
 class RunRequest(StrictModel):
     """What to analyse: a date window, optional platforms and accounts, and the engine."""
 
-    since: UtcDatetime | None = Field(
+    since: DateOrDatetime | None = Field(
         default=None,
-        description="Start of the window (published_at >= since). Default: 90 days before `until`.",
-        examples=["2026-06-01T00:00:00Z"],
+        description="Start of the window (published_at >= since): an RFC 3339 time, or a day "
+        "(`2026-06-01`), read in the tenant's time zone as the start of that day. Default: "
+        "90 days before `until`.",
+        examples=["2026-06-01T00:00:00Z", "2026-06-01"],
     )
-    until: UtcDatetime | None = Field(
+    until: DateOrDatetime | None = Field(
         default=None,
-        description="End of the window (published_at < until). Default: now.",
-        examples=["2026-09-01T00:00:00Z"],
+        description="End of the window (published_at < until): an RFC 3339 time, or a day "
+        "(`2026-08-31`), read in the tenant's time zone as the end of that day (the next "
+        "day's midnight, excluded), so `since` and `until` the same day is that whole day. "
+        "Default: now.",
+        examples=["2026-09-01T00:00:00Z", "2026-08-31"],
     )
     platforms: list[Platform] | None = Field(
         default=None, max_length=6, description="Only posts of these platforms"
@@ -91,7 +96,12 @@ class RunRequest(StrictModel):
 
     @model_validator(mode="after")
     def _window(self) -> RunRequest:
-        if self.since and self.until and self.since >= self.until:
+        # A day and a time are compared once the day is read in the tenant's zone (the
+        # service does it, with a 422 naming `since`).
+        since, until = self.since, self.until
+        if since is None or until is None or is_day(since) != is_day(until):
+            return self
+        if since > until if is_day(since) else since >= until:
             raise ValueError("since must be before until")
         return self
 

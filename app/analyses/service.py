@@ -18,8 +18,10 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -79,14 +81,37 @@ class Loaded:
     engine_settings: dict[str, Any]  # the tenant's AI settings, API key decrypted
     params: dict[str, Any]  # the window as the run stores it
     versions_digest: str  # every post's (id, updated_at): what the input fingerprint reads
+    empty_note: str | None = None  # an empty window: where the client's posts are
 
 
-def _bounds(req: RunRequest, settings: Settings) -> tuple[datetime, datetime]:
-    until = (req.until or datetime.now(UTC)).astimezone(UTC)
+def _instant(value: date | None, zone: ZoneInfo, *, end: bool) -> datetime | None:
+    """A window's bound in UTC: a time as it is; a day read in `zone`, from its start (or,
+    for the end, to its end: the next day's midnight, excluded)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    day = value + timedelta(days=1) if end else value
+    return datetime.combine(day, dt_time(), zone).astimezone(UTC)
+
+
+def _bounds(req: RunRequest, settings: Settings, zone: str) -> tuple[datetime, datetime]:
+    local = ZoneInfo(zone)
+    until = (_instant(req.until, local, end=True) or datetime.now(UTC)).astimezone(UTC)
     # The default window, cut at the first time there is (an `until` near year 1).
     window = min(timedelta(days=settings.analysis_default_window_days), until - EARLIEST)
-    since = req.since or until - window
-    return since.astimezone(UTC), until
+    since = (_instant(req.since, local, end=False) or until - window).astimezone(UTC)
+    if since >= until:
+        raise UnprocessableEntity(
+            f"since ({since.isoformat()}) must be before until ({until.isoformat()}); a day "
+            f"is read in the tenant's time zone ({zone})",
+            errors=[
+                {
+                    "loc": ["body", "since"],
+                    "msg": "since must be before until",
+                    "type": "value_error",
+                }
+            ],
+        )
+    return since, until
 
 
 async def open_window(
@@ -94,11 +119,12 @@ async def open_window(
 ) -> Loaded:
     """Read the window (one short transaction), build it in a thread (enrichment, topics,
     aggregates), store the enrichment that changed."""
-    since, until = _bounds(req, settings)
     platforms = sorted(p.value for p in req.platforms) if req.platforms else None
     accounts = sorted(req.account_ids) if req.account_ids else None
     async with db.session() as session, session.begin():
         profile = await clients_service.client_profile(session, scope, client_id)
+        tenant = await tenants_service.get_current_tenant(session, scope)
+        since, until = _bounds(req, settings, tenant.timezone)
         if accounts:
             known = await clients_service.account_platforms(session, scope, client_id)
             unknown = [str(a) for a in accounts if a not in known]
@@ -113,7 +139,6 @@ async def open_window(
                         }
                     ],
                 )
-        tenant = await tenants_service.get_current_tenant(session, scope)
         engine_settings = tenants_service.engine_settings(tenant, settings)
         read = await loader.read_posts(
             session,
@@ -125,6 +150,10 @@ async def open_window(
             account_ids=accounts,
             max_posts=settings.analysis_max_posts,
         )
+        empty_note = None
+        if not read.posts:
+            posts_range = await loader.published_range(session, scope, client_id)
+            empty_note = _empty_window_note(since, until, posts_range, tenant)
     if (req.engine or engine_settings.get("engine") or settings.analysis_engine) == "openai":
         await ensure_allowed_endpoint(settings, engine_settings)
     window = await asyncio.to_thread(
@@ -153,6 +182,39 @@ async def open_window(
         engine_settings=engine_settings,
         params=params,
         versions_digest=read.versions_digest,
+        empty_note=empty_note,
+    )
+
+
+def _empty_window_note(
+    since: datetime, until: datetime, posts: tuple[datetime, datetime] | None, tenant: Any
+) -> str:
+    """An empty window says where the client's posts are (days in the tenant's zone; the
+    window's last day is the one before its exclusive end)."""
+    zone = ZoneInfo(tenant.timezone)
+
+    def day(t: datetime) -> str:
+        return t.astimezone(zone).date().isoformat()
+
+    start, end = day(since), day(until - timedelta(microseconds=1))
+    if tenant.language == "es":
+        if posts is None:
+            return (
+                f"No hay publicaciones entre el {start} y el {end}: este cliente aún no tiene "
+                "ninguna (impórtalas con POST .../posts/import)."
+            )
+        return (
+            f"No hay publicaciones entre el {start} y el {end}; las de este cliente van del "
+            f"{day(posts[0])} al {day(posts[1])} ({tenant.timezone})."
+        )
+    if posts is None:
+        return (
+            f"No posts between {start} and {end}: this client has none yet (import them "
+            "with POST .../posts/import)."
+        )
+    return (
+        f"No posts between {start} and {end}; this client's posts run from "
+        f"{day(posts[0])} to {day(posts[1])} ({tenant.timezone})."
     )
 
 
@@ -286,6 +348,9 @@ async def execute(
         outcome = await choice.engine.run(question, loaded.window, plan.previous)
         # Validate again with our model: whatever an engine returns, what we store fits.
         validated = question.result.model_validate(outcome.result.model_dump())
+        notes = getattr(validated, "notes", None)
+        if loaded.empty_note and isinstance(notes, list):
+            validated.notes = [loaded.empty_note, *notes]
         outcome = replace(outcome, result=validated)
     except AnalysisEngineError as exc:
         failure = exc

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 from zoneinfo import available_timezones
@@ -32,6 +32,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    GetCoreSchemaHandler,
     StringConstraints,
     ValidationInfo,
     WithJsonSchema,
@@ -210,6 +211,65 @@ UtcDatetime = Annotated[
     AfterValidator(_to_utc),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN}),
 ]
+
+
+# A day (`2026-03-14`) or a time (`UtcDatetime`): windows of analyses take either. A day
+# has no zone: the caller reads it in the tenant's (a window's `since` is the start of that
+# day, its `until` the end of it). Its dates run from 0001-01-03 to 9999-12-29, like the
+# times', so the day's start and end exist in UTC and in any zone.
+DATE_PATTERN = "^(?!0000-|0001-01-0[12]|9999-12-3[01])[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATE = re.compile(DATE_PATTERN)
+
+
+def _date_or_time(value: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Any:
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "date_value", "Date should be a day of the calendar, YYYY-MM-DD"
+            ) from None
+    return handler(value)
+
+
+def _date_or_time_text(value: date) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class _DayOrTime:
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_wrap_validator_function(
+            _date_or_time,
+            handler.generate_schema(UtcDatetime),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _date_or_time_text, when_used="json"
+            ),
+        )
+
+
+# A `date`, or a `datetime` (a date's subclass) in UTC: tell them by `type(v) is date`.
+DateOrDatetime = Annotated[
+    date,
+    _DayOrTime(),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+                {"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN},
+            ]
+        }
+    ),
+]
+
+
+def is_day(value: date | None) -> bool:
+    """A plain day (`2026-03-14`), not a time."""
+    return type(value) is date
 
 
 def _reject_nul(value: Any) -> None:

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, get_args
 
-from sqlalchemy import Row, Uuid
+from sqlalchemy import Row, Uuid, func
 
 from app.clients.models import SocialAccount
 from app.core.db import Database, driver_connection
@@ -234,6 +234,15 @@ class PostRepository(TenantRepository[Post]):
         )
         async for rows in result.partitions():
             yield rows
+
+    async def published_range(self, client_id: uuid.UUID) -> tuple[datetime, datetime] | None:
+        """The client's first and last post times (None without posts): an empty window
+        says where the posts are."""
+        query = self._scoped(func.min(Post.published_at), func.max(Post.published_at)).where(
+            Post.client_id == client_id
+        )
+        first, last = (await self.session.execute(query)).one()
+        return None if first is None else (first, last)
 
     async def write_enrichment(self, rows: list[tuple[Any, ...]]) -> int:
         """Store per-post enrichment in bulk (COPY to a staging table, one UPDATE).

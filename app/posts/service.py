@@ -174,6 +174,13 @@ def analysis_rows(
     )
 
 
+async def published_range(
+    session: AsyncSession, scope: TenantScope, client_id: uuid.UUID
+) -> tuple[datetime, datetime] | None:
+    """The client's first and last post times, or None when it has no posts."""
+    return await PostRepository(session, scope).published_range(client_id)
+
+
 async def store_enrichment(
     session: AsyncSession, scope: TenantScope, rows: list[tuple[Any, ...]]
 ) -> int:
