@@ -8,7 +8,8 @@ from sqlalchemy import Select, func
 from app.core.repository import TenantRepository
 from app.forecasting.models import FollowerForecast
 
-VersionRef = uuid.UUID | Literal["latest"]
+# A version id, its number (1, 2, ... per account), or the newest one.
+VersionRef = uuid.UUID | int | Literal["latest"]
 
 
 class ForecastRepository(TenantRepository[FollowerForecast]):
@@ -25,6 +26,8 @@ class ForecastRepository(TenantRepository[FollowerForecast]):
         query = self._for_account(client_id, account_id)
         if ref == "latest":
             query = query.order_by(FollowerForecast.version.desc()).limit(1)
+        elif isinstance(ref, int):
+            query = query.where(FollowerForecast.version == ref)
         else:
             query = query.where(FollowerForecast.id == ref)
         return (await self.session.execute(query)).scalars().first()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, status
 
@@ -28,8 +28,13 @@ READ = problem_responses(401, 404, 422)
 TRAIN = problem_responses(401, 403, 404, 409, 422)
 
 VersionPath = Annotated[
-    uuid.UUID | Literal["latest"],
-    Path(description="A version id, or `latest` for the newest version"),
+    str,
+    Path(
+        pattern=service.VERSION_PATTERN,
+        description="The version's number (`1`, `2`, ... per account), its id, or `latest` "
+        "for the newest version",
+        examples=["latest", "1", "5b0c7e0e-8f0b-4a53-9d1e-2b1f0c7e9a10"],
+    ),
 ]
 
 
@@ -42,10 +47,13 @@ def _out(version: FollowerForecast) -> ForecastOut:
     response_model=ForecastOut,
     status_code=status.HTTP_201_CREATED,
     summary="Train a follower forecast (a new version) from the account's metrics",
-    description="Fits trend + weekday models on all days but the most recent "
-    "`holdout_fraction` (at least 7), reports R², MAE and RMSE on those days next to the "
-    "naive forecast (last value carried forward), keeps the best form and refits it on "
-    "every day. Needs follower counts on at least 14 days (422 otherwise).",
+    description="Fits the naive forecast (last value carried forward) and trend + weekday "
+    "models on all days but the most recent `holdout_fraction` (at least 7), reports R², "
+    "MAE and RMSE on those days, keeps the form with the lowest hold-out RMSE (named in "
+    "`metrics.chosen`) and refits it on every day. Forecasts start at the last observed "
+    "value; their 80% and 95% intervals are calibrated on the form's forecast errors, and "
+    "`metrics.coverage` reports the share of hold-out days inside bands calibrated on the "
+    "training days only. Needs follower counts on at least 14 days (422 otherwise).",
     responses=TRAIN,
 )
 async def train_forecast(
@@ -106,7 +114,7 @@ async def compare_forecasts(
 @router.get(
     "/{version_id}",
     response_model=ForecastOut,
-    summary="One forecast version (`latest` for the newest)",
+    summary="One forecast version, by number, id or `latest`",
     responses=READ,
 )
 async def get_forecast(
@@ -116,15 +124,19 @@ async def get_forecast(
     session: SessionDep,
     auth: ReaderDep,
 ) -> ForecastOut:
-    return _out(await service.get_version(session, auth, client_id, account_id, version_id))
+    ref = service.parse_ref(version_id)
+    return _out(await service.get_version(session, auth, client_id, account_id, ref))
 
 
 @router.get(
     "/{version_id}/predict",
     response_model=ForecastPrediction,
-    summary="Predicted followers per day with 80% and 95% intervals (`latest/predict` too)",
-    description="One row per day after the last observed day. Intervals come from the "
-    "residual standard deviation and the fit's leverage, and widen with the horizon.",
+    summary="Predicted followers per day with 80% and 95% intervals (`1/predict`, "
+    "`latest/predict` too)",
+    description="One row per day after the last observed day; day 1 continues from the "
+    "last observed value. The intervals are calibrated on the model's own forecast errors "
+    "over the account's recent history and widen with the horizon; `coverage` says how "
+    "many hold-out days bands calibrated before the hold-out covered.",
     responses=READ,
 )
 async def predict_forecast(
@@ -138,4 +150,5 @@ async def predict_forecast(
         Query(ge=1, le=365, description="Days to predict; default: the version's horizon"),
     ] = None,
 ) -> ForecastPrediction:
-    return await service.predict(session, auth, client_id, account_id, version_id, days)
+    ref = service.parse_ref(version_id)
+    return await service.predict(session, auth, client_id, account_id, ref, days)

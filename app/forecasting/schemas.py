@@ -19,10 +19,30 @@ _HOLDOUT_EXAMPLE: dict[str, Any] = {
     "skill": 0.887,
     "beats_naive": True,
     "chosen": "raw linear + weekday",
-    "candidates": [{"name": "raw linear", "r2": 0.91, "mae": 80.1, "rmse": 95.0}],
+    "candidates": [
+        {"name": "naive (last value)", "r2": -2.9, "mae": 410.0, "rmse": 467.3},
+        {"name": "raw linear", "r2": 0.91, "mae": 80.1, "rmse": 95.0},
+    ],
+    "coverage": {
+        "band_80": 0.857,
+        "band_95": 1.0,
+        "calibration_errors": 1308,
+        "half_width_80": 61.0,
+        "half_width_95": 92.4,
+    },
+}
+_INTERVALS_EXAMPLE: dict[str, Any] = {
+    "method": "conformal quantiles of |forecast error| / h^p",
+    "exponent": 0.74,
+    "q80": 9.6,
+    "q95": 14.8,
+    "calibration_origins": 60,
+    "calibration_errors": 1530,
+    "max_horizon": 18,
 }
 _PARAMETERS_EXAMPLE: dict[str, Any] = {
-    "method": "least_squares_trend",
+    "method": "anchored_trend",
+    "model": "raw linear + weekday",
     "scale": "raw",
     "trend": "linear",
     "damping": 1.0,
@@ -36,7 +56,10 @@ _PARAMETERS_EXAMPLE: dict[str, Any] = {
     "end_date": "2026-03-31",
     "n_points": 90,
     "last_value": 14890,
-    "description": "followers = intercept + trend_per_day * day + weekday effect",
+    "anchored": True,
+    "intervals": _INTERVALS_EXAMPLE,
+    "description": "followers = intercept + trend_per_day * day + weekday effect; the forecast "
+    "adds the model's change since the last day to the last value",
 }
 
 
@@ -69,6 +92,18 @@ class CandidateScores(Scores):
     name: str
 
 
+class HoldoutCoverage(BaseModel):
+    """How honest the bands were on the hold-out, calibrated without seeing it."""
+
+    band_80: float = Field(description="Share of hold-out days inside the 80% band")
+    band_95: float = Field(description="Share of hold-out days inside the 95% band")
+    calibration_errors: int = Field(
+        description="Forecast errors on the training days the bands were calibrated on"
+    )
+    half_width_80: float = Field(description="The 80% band's half-width on the last hold-out day")
+    half_width_95: float = Field(description="The 95% band's half-width on the last hold-out day")
+
+
 class HoldoutReport(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_HOLDOUT_EXAMPLE]})
 
@@ -80,8 +115,31 @@ class HoldoutReport(BaseModel):
     naive: Scores = Field(description="The last training value carried forward")
     skill: float | None = Field(description="1 - RMSE / naive RMSE (> 0: beats the baseline)")
     beats_naive: bool
-    chosen: str = Field(description="The model form kept (lowest hold-out RMSE)")
-    candidates: list[CandidateScores]
+    chosen: str = Field(
+        description="The form kept: the lowest hold-out RMSE, a more flexible form having to "
+        "beat a simpler one by 10% (`naive (last value)` when no trend does)"
+    )
+    candidates: list[CandidateScores] = Field(description="Simplest first")
+    coverage: HoldoutCoverage | None = Field(
+        default=None,
+        description="The hold-out seen through bands calibrated on the training days only; "
+        "null when fewer than 20 forecast errors could be computed before the hold-out (a "
+        "short history) and for versions trained before the bands were calibrated",
+    )
+
+
+class IntervalCalibration(BaseModel):
+    """Half-width at h days ahead = q * h^exponent, from the model's forecast errors."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_INTERVALS_EXAMPLE]})
+
+    method: str
+    exponent: float = Field(description="How the error grows with the horizon (0.5 to 1)")
+    q80: float = Field(description="80% half-width one day ahead, in followers")
+    q95: float = Field(description="95% half-width one day ahead, in followers")
+    calibration_origins: int = Field(description="Days the model was refitted at and forecast from")
+    calibration_errors: int = Field(description="Forecast errors the quantiles are taken over")
+    max_horizon: int = Field(description="Longest horizon among them; beyond it h^p extrapolates")
 
 
 class ForecastParameters(BaseModel):
@@ -89,10 +147,18 @@ class ForecastParameters(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_PARAMETERS_EXAMPLE]})
 
-    method: str
+    method: str = Field(
+        description="`anchored_trend`; `least_squares_trend` for versions trained before "
+        "forecasts were anchored and calibrated (they predict as they did)"
+    )
+    model: str | None = Field(default=None, description="The form's name, as in `chosen`")
     scale: Literal["raw", "log"]
-    trend: Literal["linear", "damped"]
-    damping: float = Field(description="Daily damping of the trend beyond the last day (1: none)")
+    trend: Literal["none", "linear", "damped"] = Field(
+        description="`none`: the naive forecast, no change after the last day"
+    )
+    damping: float = Field(
+        description="Daily damping of the trend beyond the last day (1: none, 0: naive)"
+    )
     weekly: bool
     window_days: int | None = Field(
         default=None, description="Fitted on the most recent days only (null: every day)"
@@ -107,6 +173,14 @@ class ForecastParameters(BaseModel):
     end_date: date
     n_points: int
     last_value: float
+    anchored: bool = Field(
+        default=False, description="Forecasts continue from the last observed value"
+    )
+    intervals: IntervalCalibration | None = Field(
+        default=None,
+        description="How the 80% and 95% intervals are computed; null for versions trained "
+        "before (their intervals come from the residual standard deviation and leverage)",
+    )
     description: str
 
 
@@ -146,6 +220,8 @@ class ForecastPrediction(BaseModel):
                     "version_id": "5b0c7e0e-8f0b-4a53-9d1e-2b1f0c7e9a10",
                     "version": 3,
                     "account_id": "0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+                    "chosen": "raw linear + weekday",
+                    "coverage": _HOLDOUT_EXAMPLE["coverage"],
                     "last_observed": "2026-03-31",
                     "last_value": 14890,
                     "days": 1,
@@ -154,10 +230,10 @@ class ForecastPrediction(BaseModel):
                             "date": "2026-04-01",
                             "horizon": 1,
                             "followers": 14921.3,
-                            "lower_80": 14897.6,
-                            "upper_80": 14945.0,
-                            "lower_95": 14884.9,
-                            "upper_95": 14957.7,
+                            "lower_80": 14911.7,
+                            "upper_80": 14930.9,
+                            "lower_95": 14906.5,
+                            "upper_95": 14936.1,
                         }
                     ],
                 }
@@ -168,8 +244,12 @@ class ForecastPrediction(BaseModel):
     version_id: uuid.UUID
     version: int
     account_id: uuid.UUID
+    chosen: str = Field(description="The model form the version kept (see its metrics)")
+    coverage: HoldoutCoverage | None = Field(
+        description="The version's hold-out coverage by bands calibrated before the hold-out"
+    )
     last_observed: date
-    last_value: float
+    last_value: float = Field(description="Day 1 of the forecast continues from this value")
     days: int
     points: list[PredictionPoint]
 
@@ -189,6 +269,7 @@ class ComparedVersion(BaseModel):
     r2: float | None
     naive_rmse: float
     skill: float | None
+    coverage: HoldoutCoverage | None
 
 
 class ForecastComparison(BaseModel):

@@ -36,6 +36,15 @@ COMPARE_MAX = 10
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 # The `ids` of a comparison: 2 to COMPARE_MAX version ids, comma-separated.
 COMPARE_IDS_PATTERN = f"^{_UUID}(?:,{_UUID}){{1,{COMPARE_MAX - 1}}}$"
+# A version in a path: its number (1 to 999,999,999, no leading zero), its id, or `latest`.
+VERSION_PATTERN = f"^(?:latest|[1-9][0-9]{{0,8}}|{_UUID})$"
+
+
+def parse_ref(raw: str) -> VersionRef:
+    """A path's version (already checked against `VERSION_PATTERN`)."""
+    if raw == "latest":
+        return "latest"
+    return int(raw) if raw.isdigit() else uuid.UUID(raw)
 
 
 async def train_forecast(
@@ -81,6 +90,7 @@ async def train_forecast(
                 "chosen": fit.evaluation.chosen,
                 "holdout_rmse": fit.evaluation.model.rmse,
                 "naive_rmse": fit.evaluation.naive.rmse,
+                "holdout_coverage": fit.evaluation.to_dict()["coverage"],
             },
         )
     return version
@@ -174,6 +184,8 @@ async def predict(
         version_id=version.id,
         version=version.version,
         account_id=version.account_id,
+        chosen=version.metrics["chosen"],
+        coverage=version.metrics.get("coverage"),
         last_observed=trend.end_date,
         last_value=trend.last_value,
         days=len(points),
@@ -230,4 +242,5 @@ def _compared(version: FollowerForecast) -> ComparedVersion:
         r2=metrics["model"]["r2"],
         naive_rmse=metrics["naive"]["rmse"],
         skill=metrics["skill"],
+        coverage=metrics.get("coverage"),
     )

@@ -94,3 +94,93 @@ def test_predictions_are_never_negative() -> None:
     p = fit.model.predict(60)
     assert np.all(p.point >= 0)
     assert np.all(p.lower_95 >= 0)
+
+
+def _random_walk(n: int, seed: int, drift: float = 30.0, noise: float = 1.2) -> list[float]:
+    rng = np.random.default_rng(seed)
+    steps = drift * (1.0 + rng.normal(0.0, noise, n))
+    return list(10_000 + np.concatenate([[0.0], np.cumsum(steps[:-1])]))
+
+
+def test_intervals_are_calibrated_on_errors_seen_before_the_holdout() -> None:
+    fit = m.fit_forecast(_series(_random_walk(150, 2)))
+    ev = fit.evaluation
+    assert ev.coverage is not None
+    assert 0.0 <= ev.coverage.band_80 <= ev.coverage.band_95 <= 1.0
+    intervals = fit.model.intervals
+    assert intervals is not None
+    assert intervals.calibration_errors >= 100
+    assert 0.5 <= intervals.exponent <= 1.0
+    p = fit.model.predict(30)
+    half_95 = (p.upper_95 - p.lower_95) / 2
+    assert half_95[-1] >= ev.model.mae
+    assert np.all(np.diff(half_95) >= 0)
+    assert np.all(p.upper_80 - p.lower_80 < p.upper_95 - p.lower_95)
+
+
+def test_the_bands_cover_about_what_they_say_on_random_walks() -> None:
+    # Over many independent series, bands calibrated before the hold-out cover the
+    # hold-out roughly at their nominal rate (the hold-out days of one series are
+    # correlated, so only the average over series is meaningful).
+    within_80, within_95 = [], []
+    for seed in range(40):
+        ev = m.fit_forecast(_series(_random_walk(120, 100 + seed))).evaluation
+        assert ev.coverage is not None
+        within_80.append(ev.coverage.band_80)
+        within_95.append(ev.coverage.band_95)
+    assert 0.65 <= float(np.mean(within_80)) <= 0.95
+    assert 0.82 <= float(np.mean(within_95)) <= 1.0
+
+
+def test_short_series_report_no_holdout_coverage() -> None:
+    # Seven training days leave no earlier forecasts to calibrate the hold-out's bands on.
+    fit = m.fit_forecast(_series([100 + i + (i % 3) for i in range(14)]))
+    assert fit.evaluation.coverage is None
+    assert fit.model.intervals is not None  # the stored model is calibrated on all 14 days
+
+
+def test_the_forecast_continues_from_the_last_observation() -> None:
+    values = [5_000 + 10 * d for d in range(60)]
+    values[-4:] = [v + 800 for v in values[-4:]]
+    fit = m.fit_forecast(_series(values))
+    p = fit.model.predict(10)
+    assert p.point[0] == pytest.approx(values[-1], abs=40)
+    assert p.point[0] >= values[-1] - 1
+
+
+def test_naive_wins_when_no_trend_beats_it() -> None:
+    # A flat series that wanders: carrying the last value forward is as good as any trend.
+    rng = np.random.default_rng(9)
+    values = list(3_000 + np.cumsum(rng.normal(0.0, 20.0, 60)))
+    values[-12:] = [values[-13]] * 12
+    fit = m.fit_forecast(_series(values))
+    assert fit.evaluation.chosen == "naive (last value)"
+    assert fit.evaluation.model.rmse == pytest.approx(fit.evaluation.naive.rmse)
+    assert np.allclose(fit.model.predict(5).point, round(values[-1]))
+
+
+def test_versions_stored_before_calibration_still_predict() -> None:
+    # A version trained before issue 11 has no `intervals` and kept its own method.
+    legacy = {
+        "method": "least_squares_trend",
+        "scale": "raw",
+        "trend": "linear",
+        "damping": 1.0,
+        "weekly": False,
+        "window_days": None,
+        "features": ["intercept", "trend_per_day"],
+        "coefficients": [100.0, 2.0],
+        "weekday_effects": None,
+        "residual_std": 3.0,
+        "degrees_of_freedom": 28,
+        "xtx_inv": [[0.13, -0.006], [-0.006, 0.0004]],
+        "start_date": "2026-01-01",
+        "end_date": "2026-01-30",
+        "n_points": 30,
+        "last_value": 170.0,
+        "description": "followers = intercept + trend_per_day * day",
+    }
+    p = m.TrendModel.from_dict(legacy).predict(3)
+    assert p.point.tolist() == pytest.approx([160.0, 162.0, 164.0])
+    assert np.all(p.lower_95 < p.lower_80)
+    assert np.all(p.upper_80 < p.upper_95)
