@@ -3,10 +3,13 @@
 Per word: lexicon valence, boosted by intensifiers ("muy", "so"), capitals and
 elongation; flipped and dampened by a negator up to 3 tokens before it in the same
 clause; a negator that negates no lexicon word still counts a little negative ("nadie
-me contesta"); clauses before "pero"/"but" weigh less than the ones after. Emoji,
-emoticons and exclamation marks add on top. The sum is squashed to -1..1 and a neutral band
-decides the label. Emotions accumulate the same way from the emotion lexicon, with a
-constant "neutral" mass so posts without emotional cues stay neutral.
+me contesta"); a resolver ("resolvieron", "fixed") settles the mild problem word up to 3
+tokens after it ("resolvieron mi reclamo" is not a complaint); clauses before
+"pero"/"but" weigh less than the ones after. Emoji, emoticons and exclamation marks add
+on top. The sum is squashed to -1..1 and a neutral band decides the label. Emotions
+accumulate the same way from the emotion lexicon, with a constant "neutral" mass so
+posts without emotional cues stay neutral. A phrase takes from its words what its own
+entry leaves out (resources.py): "gracias por" keeps the joy of "gracias".
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from app.ai.local.resources import (
     EMO_INDEX,
     N_EMO,
     NEGATOR,
+    RESOLVER,
     SHIFTER,
+    Entry,
     Lexicon,
     TokenInfo,
     emoji_table,
@@ -79,6 +84,10 @@ TUNING: dict[str, Tuning] = {
 
 NEGATION_SCALAR = -0.74  # VADER's value: "not good" is weaker than "bad"
 NEGATION_SCOPE = 3
+RESOLVER_SCOPE = 3
+# A resolver settles mild problem words only ("reclamo", "problema": -1): "lo resolvieron
+# fatal" stays bad.
+SETTLED_VALENCE = -1.0
 SHIFTER_SCOPE = 2
 CAPS_BOOST = 1.3  # a capitalised word in a mixed-case post
 CAPS_ALL_BOOST = 1.15  # the whole post shouts
@@ -95,6 +104,7 @@ _SADNESS = EMO_INDEX["sadness"]
 _ANGER = EMO_INDEX["anger"]
 _NEUTRAL_LABEL = "neutral"
 _NO_EMOTION = [0.0] * N_EMO  # shared, never mutated
+_NO_ENTRY: Entry = (0.0, ())  # a resolver with no valence of its own
 
 
 def _score(
@@ -115,12 +125,14 @@ def _score(
     neg_left = 0
     shift = 0.0
     shift_left = 0
+    settle_left = 0
     i = 0
     while i < n:
         kind, value, entry, longest, _ = infos[i]
         if not folded[i]:
             neg_left = 0
             shift_left = 0
+            settle_left = 0
             i += 1
             continue
         span = 1
@@ -142,8 +154,8 @@ def _score(
         elif kind == SHIFTER:
             shift = value
             shift_left = SHIFTER_SCOPE + 1
-        elif entry is not None:
-            valence, emos = entry
+        elif entry is not None or kind == RESOLVER:
+            valence, emos = entry or _NO_ENTRY
             mult = 1.0
             if shift_left > 0:
                 mult *= 1.0 + shift
@@ -159,12 +171,19 @@ def _score(
                 emos = ()  # "no tengo miedo" is not fear
                 negated += 1
                 neg_left = 0  # one negator flips one word
+            elif kind == RESOLVER:
+                settle_left = RESOLVER_SCOPE + 1
+            elif settle_left > 0 and SETTLED_VALENCE <= valence < 0:
+                v, emos = 0.0, ()  # "resolvieron mi reclamo": the complaint is settled
+                settle_left = 0
             items.append((v, emos, mult))
         i += span
         if neg_left:
             neg_left = max(neg_left - span, 0)
         if shift_left:
             shift_left = max(shift_left - span, 0)
+        if settle_left:
+            settle_left = max(settle_left - span, 0)
     if negators > negated:
         # A bare negation still leans negative in social posts ("nadie me contesta").
         items.append((residue * (negators - negated), (), 1.0))

@@ -27,6 +27,7 @@ NEGATOR = 1
 CONTRAST = 2
 SHIFTER = 3  # intensifier (>0) or diminisher (<0)
 ENTRY = 4
+RESOLVER = 5  # settles the next problem word ("resolvieron mi reclamo"); may carry an entry
 
 # (valence, ((emotion_index, weight), ...))
 Entry = tuple[float, tuple[tuple[int, float], ...]]
@@ -120,6 +121,60 @@ def _lemma_of(word: str, langs: tuple[str, ...]) -> str:
     return word
 
 
+_POSITIVE_EMOTIONS = frozenset(EMO_INDEX[e] for e in ("joy", "trust"))
+_NEGATIVE_EMOTIONS = frozenset(EMO_INDEX[e] for e in ("anger", "disgust", "fear", "sadness"))
+
+
+def _polarity(emos: tuple[tuple[int, float], ...]) -> int:
+    """+1 when the emotions are only warm ones, -1 only cold ones, 0 mixed or none."""
+    idx = {i for i, _ in emos}
+    if idx & _POSITIVE_EMOTIONS and not idx & _NEGATIVE_EMOTIONS:
+        return 1
+    if idx & _NEGATIVE_EMOTIONS and not idx & _POSITIVE_EMOTIONS:
+        return -1
+    return 0
+
+
+def _composed(
+    key: str,
+    entry: Entry,
+    has_valence: bool,
+    has_emotions: bool,
+    words: Mapping[str, Entry],
+    modifiers: Mapping[str, Any],
+) -> Entry:
+    """A phrase's entry with what only its words say filled in: the valence of its words
+    (an intensifier boosting the next one) when it has none and they agree with its
+    emotions, and their emotions when it has none and they agree with its valence
+    ("gracias por nada" does not get joy).
+    Phrases with a negator or a contrast word are idioms and stay as listed."""
+    parts = key.split(" ")
+    blocked = {_key(w) for w in (*modifiers["negators"], *modifiers["contrast"])}
+    if blocked.intersection(parts):
+        return entry
+    boosts = {_key(w): float(v) for w, v in modifiers["intensifiers"].items()}
+    valence, emos = entry
+    total = 0.0
+    boost = 1.0
+    found: dict[int, float] = {}
+    for part in parts:
+        if part in boosts:
+            boost = 1.0 + boosts[part]
+            continue
+        word = words.get(part)
+        if word is not None:
+            total += word[0] * boost
+            for i, w in word[1]:
+                found[i] = max(found.get(i, 0.0), w)
+        boost = 1.0
+    if not has_valence and _polarity(emos) * total > 0 and abs(total) > abs(valence):
+        valence = round(total, 4)  # stronger than the default an emotion alone gives
+    if not has_emotions and valence:
+        agree = _POSITIVE_EMOTIONS if valence > 0 else _NEGATIVE_EMOTIONS
+        emos = tuple(sorted((i, w) for i, w in found.items() if i in agree))
+    return valence, emos
+
+
 class Lexicon:
     """All word-level resources of one language ("es", "en" or the merged "und")."""
 
@@ -155,6 +210,14 @@ class Lexicon:
                     (_EMOTION_DEFAULT_VALENCE[e] for _, e in strong), key=abs, default=0.0
                 )
             entries[word] = (valence, emos)
+        # A phrase listed in one word list only would hide what its words carry in the
+        # other ("muy mal" as sadness only read as valence 0, "gracias por" as valence
+        # only lost the joy of "gracias"): it takes it from its words instead.
+        for key, entry in list(entries.items()):
+            if " " in key:
+                entries[key] = _composed(
+                    key, entry, key in sentiment, key in emo_map, entries, modifiers
+                )
         # Every laugh is normalised to LAUGH; its valence is set here, not in the word lists.
         laugh_emos = entries.get(LAUGH, (0.0, ((EMO_INDEX["joy"], 1.0),)))[1]
         entries[LAUGH] = (_LAUGH_VALENCE.get(lang, 0.5), laugh_emos)
@@ -165,6 +228,8 @@ class Lexicon:
             special[_key(w)] = (CONTRAST, 0.0)
         for w, v in modifiers["intensifiers"].items():
             special[_key(w)] = (SHIFTER, float(v))
+        for w in modifiers.get("resolvers", ()):
+            special[_key(w)] = (RESOLVER, 0.0)
         # Multi-word keys go to the phrase table; single words stay in the flat dicts.
         self.phrases: dict[str, tuple[int, float, Entry | None]] = {}
         self.phrase_first: dict[str, int] = {}
@@ -222,14 +287,15 @@ class Lexicon:
         sp = self.special.get(folded)
         if sp is not None:
             kind, value = sp
-            entry = None
+            # A resolver keeps its own valence ("resolvieron" is good news in itself).
+            entry = self.resolve(word, folded) if kind == RESOLVER else None
         else:
             value = 0.0
             entry = self.resolve(word, folded)
             kind = ENTRY if entry is not None else 0
         keyword = ""
         if (
-            sp is None
+            (sp is None or kind == RESOLVER)
             and len(folded) >= 3
             and folded != LAUGH
             and folded not in self.keyword_stop
@@ -364,6 +430,7 @@ def _build_lexicon(lang: str) -> Lexicon:
         "negators": sorted(set(es_m["negators"]) | set(en_m["negators"])),
         "contrast": sorted(set(es_m["contrast"]) | set(en_m["contrast"])),
         "intensifiers": {**en_m["intensifiers"], **es_m["intensifiers"]},
+        "resolvers": sorted(set(es_m["resolvers"]) | set(en_m["resolvers"])),
     }
     return Lexicon(
         "und", sentiment, emotions, modifiers, all_stopwords(), ("es", "en"), all_stopwords()
