@@ -93,6 +93,7 @@ async def test_csv_import_and_upsert(
         "mode": "atomic",
         "errors": [],
         "errors_truncated": False,
+        "notes": [],
     }
     assert await _count_posts(session, tenant_a) == before + 10
     # Same external ids again with new figures: updated in place, nothing duplicated.
@@ -167,7 +168,7 @@ async def test_wrong_types_and_duplicates_atomic(
     rows = [_row(tenant_a, i) for i in range(5)]
     rows.append(_row(tenant_a, 99, likes="lots"))  # row 6: wrong type
     rows.append(_row(tenant_a, 2))  # row 7: duplicate of row 3
-    rows.append(_row(tenant_a, 98, published_at="2026-02-01T12:00:00"))  # row 8: naive date
+    rows.append(_row(tenant_a, 98, published_at="2026-02-30T12:00:00Z"))  # row 8: no such day
     rows.append(_row(tenant_a, 97, account_handle="nobody"))  # row 9: unknown account
     r = await client.post(_url(tenant_a), json=rows, headers=tenant_a.headers(Role.analyst))
     body = assert_problem(r, 422)

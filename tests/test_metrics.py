@@ -105,12 +105,16 @@ async def test_metrics_import(
         {
             "row": 29,
             "field": "account_id/captured_at",
-            "message": "Duplicate of row 1 in this document",
+            "loc": ["body", 29, "account_id/captured_at"],
+            "msg": "Duplicate of row 1 in this document",
+            "type": "duplicate_key",
         },
         {
             "row": 30,
             "field": "account_handle",
-            "message": "No instagram account @nobody for this client",
+            "loc": ["body", 30, "account_handle"],
+            "msg": "No instagram account @nobody for this client",
+            "type": "unknown_account",
         },
     ]
     n = await session.execute(

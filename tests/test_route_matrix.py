@@ -226,6 +226,7 @@ CASES = [
         lambda w: {"json": [{**_post_row(w), "published_at": "soon"}]},
         writes=True,
     ),
+    Case("GET", C + "/posts/import/template", Role.viewer, 200),
     Case("GET", C + "/posts/{post_id}", Role.viewer, 200),
     Case(
         "PATCH",
@@ -263,6 +264,7 @@ CASES = [
         lambda w: {"json": [{**_metric_row(w), "followers": -5}]},
         writes=True,
     ),
+    Case("GET", C + "/metrics/import/template", Role.viewer, 200),
     Case("GET", C + "/metrics/{metric_id}", Role.viewer, 200),
     Case(
         "PATCH",

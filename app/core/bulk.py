@@ -25,41 +25,45 @@ _READ_SIZE = 256 * 1024
 JSON_TYPES = ("application/json",)
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
-IMPORT_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": (
-            "A JSON array of rows, a CSV with a header row, or either one uploaded as the "
-            "`file` field of a multipart form. At most `IMPORT_MAX_BYTES` (a server setting, "
-            "100 MiB by default; other endpoints take `MAX_BODY_BYTES`, 1 MiB) and "
-            "`IMPORT_MAX_ROWS` rows (100,000): a larger document is answered 413."
-        ),
-        "content": {
-            "application/json": {
-                "schema": {"type": "array", "minItems": 1, "items": {"type": "object"}}
-            },
-            "text/csv": {"schema": {"type": "string", "minLength": 1}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
+
+def import_request_body(items: dict[str, Any], columns: str) -> dict[str, Any]:
+    """An import operation's OpenAPI request body: a JSON array of `items`, a CSV whose
+    columns `columns` describes, or either uploaded as a file."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": (
+                "A JSON array of rows, a CSV with a header row, or either one uploaded as the "
+                "`file` field of a multipart form. At most `IMPORT_MAX_BYTES` (a server "
+                "setting, 100 MiB by default; other endpoints take `MAX_BODY_BYTES`, 1 MiB) "
+                "and `IMPORT_MAX_ROWS` rows (100,000): a larger document is answered 413. "
+                "A CSV is read as UTF-8 unless its Content-Type names another charset "
+                "(`text/csv; charset=latin-1`).\n\n" + columns
+            ),
+            "content": {
+                "application/json": {"schema": {"type": "array", "minItems": 1, "items": items}},
+                "text/csv": {"schema": {"type": "string", "minLength": 1, "description": columns}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    },
+                    # The file is read as JSON or CSV by its part's type (or its name's ending).
+                    "encoding": {"file": {"contentType": "application/json, text/csv"}},
                 },
-                # The file is read as JSON or CSV by its part's type (or its name's ending).
-                "encoding": {"file": {"contentType": "application/json, text/csv"}},
             },
-        },
+        }
     }
-}
 
 
 class RowSource:
     """Rows of an uploaded document, numbered from 1, as dicts of raw values."""
 
-    def __init__(self, file: IO[bytes], kind: str) -> None:
+    def __init__(self, file: IO[bytes], kind: str, encoding: str = "utf-8-sig") -> None:
         self._file = file
         self.kind = kind
-        self._rows = _iter_json(file) if kind == "json" else _iter_csv(file)
+        self._rows = _iter_json(file) if kind == "json" else _iter_csv(file, encoding)
 
     def next_batch(self, size: int) -> list[Any]:
         batch: list[Any] = []
@@ -89,8 +93,24 @@ def _kind_of(content_type: str, filename: str | None = None) -> str | None:
     return None
 
 
+def _media_type(header: str) -> tuple[str, str]:
+    """(media type, the Python codec of its charset: UTF-8 unless named)."""
+    media, _, params = header.partition(";")
+    charset = "utf-8-sig"
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"'):
+            charset = value.strip().strip('"')
+            try:
+                codec = codecs.lookup(charset).name
+            except LookupError:
+                raise _unsupported(f"{media.strip()}; charset={charset}")
+            charset = "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec
+    return media.strip().lower(), charset
+
+
 async def open_upload(request: Request, max_bytes: int) -> RowSource:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type, charset = _media_type(request.headers.get("content-type", ""))
     if content_type == "multipart/form-data":
         return await _open_multipart(request, max_bytes)
     kind = _kind_of(content_type)
@@ -108,7 +128,7 @@ async def open_upload(request: Request, max_bytes: int) -> RowSource:
         spool.close()
         raise BadRequest("The request body is empty")
     spool.seek(0)
-    return RowSource(spool, kind)
+    return RowSource(spool, kind, charset)
 
 
 async def _open_multipart(request: Request, max_bytes: int) -> RowSource:
@@ -122,14 +142,15 @@ async def _open_multipart(request: Request, max_bytes: int) -> RowSource:
             "Send the document as the 'file' field of the form",
             errors=[{"loc": ["body", "file"], "msg": "Field required", "type": "missing"}],
         )
-    kind = _kind_of((upload.content_type or "").lower(), upload.filename)
+    part_type, charset = _media_type(upload.content_type or "")
+    kind = _kind_of(part_type, upload.filename)
     if kind is None:
         raise _unsupported(upload.content_type or "unknown")
     upload.file.seek(0, io.SEEK_END)
     if upload.file.tell() > max_bytes:
         raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes")
     upload.file.seek(0)
-    return RowSource(upload.file, kind)
+    return RowSource(upload.file, kind, charset)
 
 
 def _unsupported(content_type: str) -> BadRequest:
@@ -147,8 +168,8 @@ class MalformedDocument(Exception):
     """The document as a whole cannot be read (not a row-level problem)."""
 
 
-def _iter_csv(file: IO[bytes]) -> Iterator[dict[str, Any]]:
-    text = codecs.getreader("utf-8-sig")(file, "strict")
+def _iter_csv(file: IO[bytes], encoding: str = "utf-8-sig") -> Iterator[dict[str, Any]]:
+    text = codecs.getreader(encoding)(file, "strict")
     try:
         reader = csv.DictReader(text, strict=True)
         if not reader.fieldnames:
@@ -166,7 +187,11 @@ def _iter_csv(file: IO[bytes]) -> Iterator[dict[str, Any]]:
     except csv.Error as exc:
         raise MalformedDocument(f"Malformed CSV: {exc}")
     except UnicodeDecodeError:
-        raise MalformedDocument("The CSV is not valid UTF-8")
+        named = "UTF-8" if encoding == "utf-8-sig" else encoding
+        raise MalformedDocument(
+            f"The CSV is not valid {named}: name its charset in the Content-Type "
+            "(text/csv; charset=latin-1)"
+        )
 
 
 def _iter_json(file: IO[bytes]) -> Iterator[Any]:

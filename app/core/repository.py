@@ -14,7 +14,7 @@ their SQL takes the tenant as `$1` and tests it first.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Generic, TypeVar, get_args
 
 import asyncpg
@@ -155,7 +155,11 @@ class BulkWriter:
         self.staging = f"import_{table.name}"
         self._ready = False
 
-    async def upsert(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    async def upsert(
+        self, rows: list[dict[str, Any]], update: Collection[str] | None = None
+    ) -> tuple[int, int]:
+        """Insert the rows, or update the existing ones on the key: every column the rows
+        carry, or only those in `update` (a re-import leaves the others as they were)."""
         if not rows:
             return 0, 0
         driver = await driver_connection(self.session)
@@ -171,7 +175,11 @@ class BulkWriter:
             self.staging, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
         )
         skip = {*self.key, "id", "tenant_id", "created_at", "client_id"}
-        updates = [f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in skip]
+        updates = [
+            f'"{c}" = EXCLUDED."{c}"'
+            for c in columns
+            if c not in skip and (update is None or c in update)
+        ]
         updates.append("updated_at = now()")
         names = ", ".join(f'"{c}"' for c in columns)
         keys = ", ".join(f'"{c}"' for c in self.key)

@@ -7,9 +7,14 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
 
 from app.core.auth import AnalystDep, ReaderDep
 from app.core.body_limit import large_body
-from app.core.bulk import IMPORT_OPENAPI, open_upload
+from app.core.bulk import open_upload
 from app.core.errors import problem_responses
-from app.core.imports import ImportMode, ImportResult, ModeQuery, release_memory_after
+from app.core.imports import (
+    ImportOptionsDep,
+    ImportResult,
+    import_openapi,
+    release_memory_after,
+)
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
 from app.core.schemas import UtcDatetime
@@ -77,7 +82,7 @@ async def create_metric(
     "/metrics/import",
     response_model=ImportResult,
     summary="Import metrics from a JSON array or a CSV (upsert on account + captured_at)",
-    openapi_extra=IMPORT_OPENAPI,
+    openapi_extra=import_openapi(service.METRICS),
     responses=IMPORT,
 )
 @large_body("import")
@@ -88,14 +93,37 @@ async def import_metrics(
     session: SessionDep,
     auth: AnalystDep,
     settings: SettingsDep,
-    mode: ModeQuery = ImportMode.atomic,
+    options: ImportOptionsDep,
 ) -> ImportResult:
     source = await open_upload(request, settings.import_max_bytes)
     result = await service.import_metrics(
-        session, auth, client_id, source, mode=mode, max_rows=settings.import_max_rows
+        session, auth, client_id, source, options=options, max_rows=settings.import_max_rows
     )
     release_memory_after(background, result)
     return result
+
+
+@router.get(
+    "/metrics/import/template",
+    response_class=Response,
+    summary="A CSV template of the metrics import: its columns and one example row",
+    description="The header row names every column the import reads (their other names are "
+    "in the import's description); the example row is on the client's first account. "
+    "Empty cells are left out of a row: on a re-import they keep the stored value.",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
+        **READ,
+    },
+)
+async def import_metrics_template(
+    client_id: uuid.UUID, session: SessionDep, auth: ReaderDep
+) -> Response:
+    text = await service.import_template(session, auth, client_id)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="metrics-template.csv"'},
+    )
 
 
 @router.get("/metrics/{metric_id}", response_model=MetricOut, summary="One metric", responses=READ)

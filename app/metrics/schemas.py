@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.clients.schemas import Handle
 from app.core.enums import Platform
+from app.core.imports import ImportPlatform, ImportTime
 from app.core.schemas import Count, StrictModel, UtcDatetime
 
 # The metrics list's orders, the only definition: the `sort` query parameter's values and
@@ -32,15 +33,13 @@ class MetricCreate(MetricFields):
 
 
 class MetricImportRow(MetricFields):
-    account_id: uuid.UUID | None = None
-    platform: Platform | None = None
-    account_handle: Handle | None = None
+    """One row of an import (app/core/imports.py): the account by id, by platform +
+    handle, or the query's; `captured_at` in the import's `time_format`."""
 
-    @model_validator(mode="after")
-    def _account_given(self) -> MetricImportRow:
-        if self.account_id is None and (self.platform is None or self.account_handle is None):
-            raise ValueError("give account_id, or platform and account_handle")
-        return self
+    account_id: uuid.UUID | None = None
+    platform: ImportPlatform | None = None
+    account_handle: Handle | None = None
+    captured_at: ImportTime
 
 
 class MetricUpdate(StrictModel):

@@ -13,15 +13,37 @@ from app.clients import service as clients_service
 from app.core.auth import AuthContext
 from app.core.bulk import RowSource
 from app.core.errors import NotFound
-from app.core.imports import AccountLookup, ImportKind, ImportMode, ImportResult, import_rows
+from app.core.imports import (
+    AccountLookup,
+    ImportKind,
+    ImportOptions,
+    ImportResult,
+    import_rows,
+    template_csv,
+)
 from app.core.repository import flush_or_conflict
 from app.core.scope import TenantScope
 from app.metrics.models import AccountMetric
 from app.metrics.repository import MetricRepository
 from app.metrics.schemas import MetricCreate, MetricImportRow, MetricUpdate
 from app.tenants import audit
+from app.tenants import service as tenants_service
 
-METRICS = ImportKind(name="metrics", row_model=MetricImportRow, key=("account_id", "captured_at"))
+METRICS = ImportKind(
+    name="metrics",
+    row_model=MetricImportRow,
+    key=("account_id", "captured_at"),
+    required=(("captured_at",), ("followers",)),
+    example={
+        "captured_at": "2026-03-14",
+        "followers": "125400",
+        "following": "310",
+        "posts_total": "1520",
+        "engagement_rate": "0.034",
+        "reach": "40000",
+        "impressions": "90000",
+    },
+)
 
 
 async def list_metrics(
@@ -105,15 +127,19 @@ async def import_metrics(
     client_id: uuid.UUID,
     source: RowSource,
     *,
-    mode: ImportMode,
+    options: ImportOptions,
     max_rows: int,
 ) -> ImportResult:
     """Upsert metrics on (account, captured_at) from a document (app/core/imports.py)."""
     await clients_service.ensure_client(session, auth.scope, client_id)
     accounts = AccountLookup.of(
-        (a.id, a.platform, a.handle)
-        for a in await clients_service.accounts_for_client(session, auth.scope, client_id)
+        (
+            (a.id, a.platform, a.handle)
+            for a in await clients_service.accounts_for_client(session, auth.scope, client_id)
+        ),
+        default=options.account_id,
     )
+    tenant = await tenants_service.get_current_tenant(session, auth.scope)
 
     def to_values(row: MetricImportRow) -> dict[str, Any]:
         account_id, _ = accounts.resolve(row.account_id, row.platform, row.account_handle)
@@ -124,9 +150,25 @@ async def import_metrics(
         return values
 
     writer = MetricRepository(session, auth.scope).bulk_writer(METRICS.key)
-    result = await import_rows(METRICS, source, to_values, writer, mode=mode, max_rows=max_rows)
+    result = await import_rows(
+        METRICS,
+        source,
+        to_values,
+        writer,
+        options=options,
+        timezone=tenant.timezone,
+        max_rows=max_rows,
+    )
     audit.record(session, auth.actor, "metrics.import", "client", client_id, result.counts())
     return result
+
+
+async def import_template(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> str:
+    """The metrics import's CSV template, its example on the client's first account."""
+    await clients_service.ensure_client(session, auth.scope, client_id)
+    accounts = await clients_service.accounts_for_client(session, auth.scope, client_id)
+    first = min(accounts, key=lambda a: (a.created_at, a.handle), default=None)
+    return template_csv(METRICS, (first.platform, first.handle) if first else None)
 
 
 async def follower_series(

@@ -6,10 +6,15 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.core.auth import AnalystDep, ReaderDep
 from app.core.body_limit import large_body
-from app.core.bulk import IMPORT_OPENAPI, open_upload
+from app.core.bulk import open_upload
 from app.core.errors import problem_responses
 from app.core.fastjson import page_response
-from app.core.imports import ImportMode, ImportResult, ModeQuery, release_memory_after
+from app.core.imports import (
+    ImportOptionsDep,
+    ImportResult,
+    import_openapi,
+    release_memory_after,
+)
 from app.core.pagination import Page
 from app.core.routing import API_PREFIX
 from app.core.session import SessionDep, SettingsDep
@@ -55,7 +60,7 @@ async def create_post(
     "/posts/import",
     response_model=ImportResult,
     summary="Import posts from a JSON array or a CSV (upsert on account + external_id)",
-    openapi_extra=IMPORT_OPENAPI,
+    openapi_extra=import_openapi(service.POSTS),
     responses=IMPORT,
 )
 @large_body("import")
@@ -66,14 +71,37 @@ async def import_posts(
     session: SessionDep,
     auth: AnalystDep,
     settings: SettingsDep,
-    mode: ModeQuery = ImportMode.atomic,
+    options: ImportOptionsDep,
 ) -> ImportResult:
     source = await open_upload(request, settings.import_max_bytes)
     result = await service.import_posts(
-        session, auth, client_id, source, mode=mode, max_rows=settings.import_max_rows
+        session, auth, client_id, source, options=options, max_rows=settings.import_max_rows
     )
     release_memory_after(background, result)
     return result
+
+
+@router.get(
+    "/posts/import/template",
+    response_class=Response,
+    summary="A CSV template of the posts import: its columns and one example row",
+    description="The header row names every column the import reads (their other names are "
+    "in the import's description); the example row is on the client's first account. "
+    "Empty cells are left out of a row: on a re-import they keep the stored value.",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
+        **READ,
+    },
+)
+async def import_posts_template(
+    client_id: uuid.UUID, session: SessionDep, auth: ReaderDep
+) -> Response:
+    text = await service.import_template(session, auth, client_id)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="posts-template.csv"'},
+    )
 
 
 @router.get("/posts/{post_id}", response_model=PostOut, summary="One post", responses=READ)

@@ -13,11 +13,11 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
-    model_validator,
 )
 
 from app.clients.schemas import Handle, Url
 from app.core.enums import ContentType, Platform
+from app.core.imports import ImportPlatform, ImportTime
 from app.core.pagination import MAX_LIMIT
 from app.core.schemas import (
     Count,
@@ -92,20 +92,23 @@ class PostCreate(PostFields):
 
 
 class PostImportRow(PostFields):
-    """One row of an import: the account is given by id, or by platform + handle."""
+    """One row of an import (app/core/imports.py: columns by name or alias, text values,
+    times in `time_format`): the account by id, by platform + handle, or the query's;
+    `author_handle` defaults to the account's handle (the brand's own post) and
+    `external_id` to the post's `url`."""
 
     model_config = ConfigDict(extra="forbid")
 
     account_id: uuid.UUID | None = None
-    platform: Platform | None = None
+    platform: ImportPlatform | None = None
     account_handle: Handle | None = None
-    external_id: Annotated[str, not_blank(120)]
-
-    @model_validator(mode="after")
-    def _account_given(self) -> PostImportRow:
-        if self.account_id is None and (self.platform is None or self.account_handle is None):
-            raise ValueError("give account_id, or platform and account_handle")
-        return self
+    external_id: Annotated[str, not_blank(120)] | None = Field(
+        default=None, description="Default: the post's url (its identity on the platform)"
+    )
+    author_handle: Handle | None = Field(  # type: ignore[assignment]
+        default=None, description="Default: the account's handle"
+    )
+    published_at: ImportTime
 
 
 class PostUpdate(StrictModel):

@@ -15,7 +15,15 @@ from app.clients import service as clients_service
 from app.core.auth import AuthContext
 from app.core.bulk import RowSource
 from app.core.errors import NotFound
-from app.core.imports import AccountLookup, ImportKind, ImportMode, ImportResult, import_rows
+from app.core.imports import (
+    AccountLookup,
+    ImportKind,
+    ImportOptions,
+    ImportResult,
+    RowRejected,
+    import_rows,
+    template_csv,
+)
 from app.core.repository import flush_or_conflict
 from app.core.scope import TenantScope
 from app.posts.models import Post
@@ -29,6 +37,7 @@ from app.posts.schemas import (
     mentions_in,
 )
 from app.tenants import audit
+from app.tenants import service as tenants_service
 
 # --- posts -----------------------------------------------------------------------------
 
@@ -114,7 +123,29 @@ async def delete_post(
 
 # --- bulk import -----------------------------------------------------------------------
 
-POSTS = ImportKind(name="posts", row_model=PostImportRow, key=("account_id", "external_id"))
+POSTS = ImportKind(
+    name="posts",
+    row_model=PostImportRow,
+    key=("account_id", "external_id"),
+    required=(("external_id", "url"), ("text",), ("published_at",)),
+    example={
+        "external_id": "1769834",
+        "author_handle": "maria_lima",
+        "author_followers": "120",
+        "text": "Excelente atención en la agencia de Miraflores #BancoAndino",
+        "published_at": "2026-03-14 19:30:00",
+        "likes": "12",
+        "comments": "2",
+        "shares": "1",
+        "views": "340",
+        "reach": "210",
+        "content_type": "text",
+        "hashtags": "BancoAndino",
+        "language": "es",
+        "is_own": "false",
+        "is_retweet": "false",
+    },
+)
 
 
 async def import_posts(
@@ -123,29 +154,63 @@ async def import_posts(
     client_id: uuid.UUID,
     source: RowSource,
     *,
-    mode: ImportMode,
+    options: ImportOptions,
     max_rows: int,
 ) -> ImportResult:
     """Upsert posts on (account, external_id) from a document (app/core/imports.py)."""
     await clients_service.ensure_client(session, auth.scope, client_id)
     accounts = AccountLookup.of(
-        (a.id, a.platform, a.handle)
-        for a in await clients_service.accounts_for_client(session, auth.scope, client_id)
+        (
+            (a.id, a.platform, a.handle)
+            for a in await clients_service.accounts_for_client(session, auth.scope, client_id)
+        ),
+        default=options.account_id,
     )
+    tenant = await tenants_service.get_current_tenant(session, auth.scope)
 
     def to_values(row: PostImportRow) -> dict[str, Any]:
         account_id, platform = accounts.resolve(row.account_id, row.platform, row.account_handle)
+        external_id = row.external_id or row.url
+        if external_id is None:
+            raise RowRejected("give external_id (or the post's url)", "external_id", "missing")
+        if len(external_id) > 120:
+            raise RowRejected(
+                "no external_id, and the url is too long to be one (120 characters)",
+                "external_id",
+                "string_too_long",
+            )
         values = _post_values(row)
         values.update(
-            id=uuid.uuid4(), tenant_id=auth.tenant_id, client_id=client_id, account_id=account_id
+            id=uuid.uuid4(),
+            tenant_id=auth.tenant_id,
+            client_id=client_id,
+            account_id=account_id,
+            external_id=external_id,
+            author_handle=row.author_handle or accounts.handle_of[account_id],
         )
         values["platform"] = platform
         return values
 
     writer = PostRepository(session, auth.scope).bulk_writer(POSTS.key)
-    result = await import_rows(POSTS, source, to_values, writer, mode=mode, max_rows=max_rows)
+    result = await import_rows(
+        POSTS,
+        source,
+        to_values,
+        writer,
+        options=options,
+        timezone=tenant.timezone,
+        max_rows=max_rows,
+    )
     audit.record(session, auth.actor, "posts.import", "client", client_id, result.counts())
     return result
+
+
+async def import_template(session: AsyncSession, auth: AuthContext, client_id: uuid.UUID) -> str:
+    """The posts import's CSV template, its example on the client's first account."""
+    await clients_service.ensure_client(session, auth.scope, client_id)
+    accounts = await clients_service.accounts_for_client(session, auth.scope, client_id)
+    first = min(accounts, key=lambda a: (a.created_at, a.handle), default=None)
+    return template_csv(POSTS, (first.platform, first.handle) if first else None)
 
 
 # --- analyses ---------------------------------------------------------------------------
