@@ -23,6 +23,7 @@ from app.core.auth import document_security
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import Database
+from app.core.docs import install_docs
 from app.core.embedded import start_embedded, to_async_url
 from app.core.errors import DatabaseUnavailable, install_error_handlers, problem_responses
 from app.core.jobs import runtime_app, start_background_worker
@@ -43,10 +44,17 @@ login is printed by `pixely serve`), or send an `X-API-Key` header.
 Errors are `application/problem+json` (RFC 9457).
 """
 
+# Written from the registry: a new question folder is described here by itself.
 ANALYSES = (
     "Run the questions on a client's posts (one now, or several as a job), read the "
-    "history, the latest insights, and analyse loose texts. The questions (key or slug):\n"
-    + "\n".join(f"- `{q.key}` `{q.slug}`: {q.summary}" for q in registry.QUESTIONS)
+    "history, the latest insights, and analyse loose texts. A question is named by its "
+    "key or its slug (`POST /clients/{client_id}/analyses/{question}`); a job runs "
+    "several, each after the questions it reads. The questions:\n\n"
+    + "\n".join(
+        f"- **{q.key}** `{q.slug}`, *{q.title}*: {q.summary}"
+        + (f" Reads {', '.join(d.key for d in q.depends_on)}." if q.depends_on else "")
+        for q in registry.QUESTIONS
+    )
 )
 TAGS = [
     {"name": "auth", "description": "Register, log in, rotate and revoke tokens."},
@@ -55,6 +63,16 @@ TAGS = [
     {"name": "clients", "description": "The brands an agency analyses and their accounts."},
     {"name": "posts and metrics", "description": "A client's posts and audience metrics."},
     {"name": "analyses", "description": ANALYSES},
+    {
+        "name": "forecasting",
+        "description": "Follower forecasts of an account: versioned models, their hold-out "
+        "errors, and daily predictions with 80% and 95% intervals.",
+    },
+    {
+        "name": "clustering",
+        "description": "Groups of a client's posts by engagement (versioned), with names, "
+        "sizes and their most typical posts.",
+    },
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
@@ -123,6 +141,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         openapi_tags=TAGS,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        # Served by install_docs (app/core/docs.py) from the API itself: no CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     # Each post as rendered for the list, by row version, per worker (app/core/rendered.py).
@@ -142,6 +163,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(BodyLimitMiddleware, settings=settings, router=app.router)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     mount_flat(app, *API_ROUTERS)
+    install_docs(app)
     generate_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

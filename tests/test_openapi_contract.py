@@ -14,6 +14,7 @@ whole of it is checked by schemathesis in tests/test_fuzz.py.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -23,9 +24,10 @@ from fastapi import FastAPI
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.analyses import registry
 from app.core.config import Settings
 from app.core.enums import Role
-from app.core.errors import PROBLEM_JSON, install_error_handlers
+from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers, problem_title
 from app.core.schemas import DATE_TIME_PATTERN, NOT_BLANK, Name, Timezone, UtcDatetime
 from app.forecasting.service import COMPARE_IDS_PATTERN
 from app.main import create_app
@@ -54,10 +56,59 @@ def test_every_operation_documents_the_errors_any_request_can_get(
         assert expected <= set(responses), (method, path, sorted(responses))
         for status, response in responses.items():
             if status[0] in "45":
-                assert response["content"] == {
-                    PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
-                }, (method, path, status)
+                assert list(response["content"]) == [PROBLEM_JSON], (method, path, status)
+                media = response["content"][PROBLEM_JSON]
+                assert media["schema"] == {"$ref": "#/components/schemas/Problem"}
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_each_error_response_shows_an_example_of_its_own_status(
+    document: dict[str, Any],
+) -> None:
+    """Swagger UI showed "404 Client not found" under every error (issue 11, item 12):
+    each documented error has its own example, a valid Problem of that status."""
+    details: dict[str, set[str]] = {}
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if status[0] not in "45":
+                continue
+            example = response["content"][PROBLEM_JSON]["example"]
+            problem = Problem.model_validate(example)
+            assert problem.status == int(status), (method, path, status, example)
+            assert problem.title == problem_title(int(status)), (method, path, example)
+            assert problem.type.startswith("https://"), example
+            assert problem.detail, example
+            assert str(problem.instance).startswith("/"), example
+            details.setdefault(status, set()).add(problem.detail)
+    assert {"400", "401", "403", "404", "409", "413", "422", "429", "503", "504"} <= set(details)
+    # No status borrows another's words.
+    assert not any("not found" in d.lower() for s, ds in details.items() if s != "404" for d in ds)
+    # A 404 names what is missing, from the operation's path.
+    client = document["paths"]["/api/v1/clients/{client_id}"]["get"]["responses"]["404"]
+    assert client["content"][PROBLEM_JSON]["example"]["detail"] == "Client not found"
+    # A 422 shows the field problems it carries.
+    examples = [
+        operation["responses"]["422"]["content"][PROBLEM_JSON]["example"]
+        for _, _, operation in _operations(document)
+        if "422" in operation["responses"]
+    ]
+    assert examples
+    assert all(e["errors"] for e in examples)
+    # The schema itself carries no example of one status.
+    assert "Client not found" not in json.dumps(document["components"]["schemas"]["Problem"])
+
+
+def test_the_analyses_tag_describes_every_question(document: dict[str, Any]) -> None:
+    """Built from the registry: a new question folder appears here by itself."""
+    tags = {tag["name"]: tag.get("description", "") for tag in document["tags"]}
+    used = {tag for _, _, operation in _operations(document) for tag in operation["tags"]}
+    assert used <= set(tags), used - set(tags)
+    description = tags["analyses"]
+    for question in registry.QUESTIONS:
+        key = re.compile(rf"\b{question.key}\b")
+        line = next(x for x in description.splitlines() if key.search(x))
+        for text in (question.slug, question.title, question.summary):
+            assert text in line, (text, line)
 
 
 def test_login_and_a_synchronous_run_document_429_and_504(document: dict[str, Any]) -> None:

@@ -36,15 +36,19 @@ class FieldProblem(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details. Its examples are per status, on each documented error
+    response (`problem_example`, written by app/core/openapi.py), not on the schema: one
+    example here showed as every status's."""
 
-    type: str = Field(examples=[TYPE_BASE + "not-found"])
-    title: str = Field(examples=["Not found"])
-    status: int = Field(examples=[404])
-    detail: str | None = Field(default=None, examples=["Client not found"])
-    instance: str | None = Field(default=None, examples=["/api/v1/clients/0f0c..."])
-    request_id: str | None = None
-    errors: list[FieldProblem] | None = None
+    type: str = Field(description="A URI naming the kind of problem")
+    title: str = Field(description="The kind of problem, the same for every one of a status")
+    status: int = Field(description="The HTTP status")
+    detail: str | None = Field(default=None, description="This occurrence, in a sentence")
+    instance: str | None = Field(default=None, description="The path that was requested")
+    request_id: str | None = Field(default=None, description="As in the X-Request-ID header")
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="Each field's problem, when the request was invalid"
+    )
 
 
 class AppError(Exception):
@@ -170,6 +174,54 @@ _HTTP_TITLES = {
     503: ("service-unavailable", "Service unavailable"),
     504: ("gateway-timeout", "Gateway timeout"),
 }
+
+
+# What a problem of each status says, as the API words it (the OpenAPI examples).
+_EXAMPLE_DETAILS = {
+    400: "The request body is not valid JSON",
+    401: "Missing bearer token or X-API-Key",
+    403: "This action needs the admin role or higher",
+    404: "Not found",
+    405: "PUT is not allowed here; use GET, PATCH, DELETE",
+    406: "Not acceptable",
+    409: "This Idempotency-Key was used with a different request",
+    413: "The request body is larger than 1048576 bytes, this endpoint's limit",
+    415: (
+        "Unsupported content type 'text/plain': send application/json (an array), "
+        "text/csv, or multipart/form-data with a 'file' field"
+    ),
+    422: "body.name: String should have at least 1 character",
+    429: "Too many failed logins; try again later",
+    503: "The database cannot be reached; try again shortly.",
+    504: (
+        "The language model did not answer within the run's deadline. The failed run is "
+        "stored: GET /api/v1/analyses/{run_id}; run it again later, or with the local engine."
+    ),
+}
+_EXAMPLE_ERRORS = [
+    {
+        "loc": ["body", "name"],
+        "msg": "String should have at least 1 character",
+        "type": "string_too_short",
+    }
+]
+_EXAMPLE_REQUEST_ID = "5f0c2a9e8b7d4c1fa3e6b9d2c4f8a1e7"
+
+
+def problem_example(status: int, *, instance: str, detail: str | None = None) -> dict[str, Any]:
+    """An example problem of `status` (a valid `Problem`) for the OpenAPI document."""
+    slug, title = _HTTP_TITLES.get(status, ("error", "Error"))
+    example: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail or _EXAMPLE_DETAILS.get(status, title),
+        "instance": instance,
+        "request_id": _EXAMPLE_REQUEST_ID,
+    }
+    if status == UnprocessableEntity.status_code:
+        example["errors"] = _EXAMPLE_ERRORS
+    return example
 
 
 def problem_title(status: int) -> str:

@@ -10,7 +10,8 @@ declares, in one place:
   limit, refused before it is read: app/core/body_limit.py), and for the operations under
   /api/v1, which all reach the database, 503 (it cannot be reached: `DatabaseUnavailable`);
 - every error as `application/problem+json` with the `Problem` schema (the one error format),
-  whatever a route's `responses=` said;
+  whatever a route's `responses=` said, and an example of its own status
+  (`problem_example`; a 404 names what its path looks up: `MISSING`);
 - no NUL in text (PostgreSQL cannot store it; StrictModel and nul_guard refuse it): every
   string of a request without a pattern, enum or format of its own gets `NO_NUL` (the
   patterns in app/core/schemas.py exclude NUL themselves).
@@ -18,15 +19,32 @@ declares, in one place:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from app.core.errors import PROBLEM_JSON, Problem, problem_title
+from app.core.errors import PROBLEM_JSON, NotFound, Problem, problem_example, problem_title
 from app.core.routing import API_PREFIX
 from app.core.schemas import NO_NUL
 
 COMMON_ERRORS = (400, 413)
 DATABASE_ERRORS = (503,)
 _PROBLEM_REF = "#/components/schemas/Problem"
+# What a 404 says is missing, by the last identifier in the operation's path (as the
+# services word it); a path with none of these: "Not found".
+MISSING = {
+    "account_id": "Social account",
+    "client_id": "Client",
+    "job_id": "Job",
+    "key_id": "API key",
+    "metric_id": "Metric",
+    "model_id": "Cluster model",
+    "post_id": "Post",
+    "run_id": "Analysis run",
+    "tenant_id": "Tenant",
+    "user_id": "User",
+    "version_id": "Forecast version",
+}
+_PARAMETER = re.compile(r"\{(\w+)\}")
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 # Keywords whose values are schemas, or lists or maps of schemas (never data).
 _SCHEMA = ("items", "additionalProperties", "not", "propertyNames", "contains")
@@ -48,7 +66,12 @@ def complete_openapi(schema: dict[str, Any]) -> dict[str, Any]:
                 responses.setdefault(str(status), {"description": problem_title(status)})
             for status, response in responses.items():
                 if status[:1] in ("4", "5"):
-                    response["content"] = {PROBLEM_JSON: {"schema": {"$ref": _PROBLEM_REF}}}
+                    example = problem_example(
+                        int(status), instance=path, detail=_detail(path, int(status))
+                    )
+                    response["content"] = {
+                        PROBLEM_JSON: {"schema": {"$ref": _PROBLEM_REF}, "example": example}
+                    }
             operation["responses"] = dict(sorted(responses.items()))
             for parameter in operation.get("parameters", []):
                 _no_nul(parameter.get("schema"), components, visited)
@@ -59,6 +82,14 @@ def complete_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     return schema
+
+
+def _detail(path: str, status: int) -> str | None:
+    """A 404's detail from what `path` looks up (None: the status's usual example)."""
+    if status != NotFound.status_code:
+        return None
+    looked_up = [MISSING[p] for p in _PARAMETER.findall(path) if p in MISSING]
+    return f"{looked_up[-1]} not found" if looked_up else None
 
 
 def _add_problem_schema(components: dict[str, Any]) -> None:
