@@ -89,8 +89,11 @@ async def test_an_empty_window_names_the_client_posts_dates(
     )
     assert r.status_code == 201, r.text
     run = r.json()
-    assert run["status"] == "succeeded" and run["posts_analyzed"] == 0
+    assert run["status"] == "succeeded"
+    assert run["posts_analyzed"] == 0
     notes = " ".join(run["result"]["notes"])
     # The tenant speaks Spanish: dates in its zone, the client's first and last posts.
-    assert "2020-10-01" in notes and "2020-10-31" in notes, notes
-    assert "2026-03-01" in notes and "2026-03-06" in notes, notes
+    assert "2020-10-01" in notes, notes
+    assert "2020-10-31" in notes, notes
+    assert "2026-03-01" in notes, notes
+    assert "2026-03-06" in notes, notes
