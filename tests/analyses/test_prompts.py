@@ -139,7 +139,7 @@ def test_override_may_include_the_shared_rules() -> None:
         ({"q11": {"version": "v", "system": "{language}"}}, "unknown question"),
         ({"q1": {"system": "x {language}"}}, "a 'version' is required"),
         ({"q1": {"version": " ", "system": "x {language}"}}, "a 'version' is required"),
-        ({"q1": {"version": "q1.v1", "system": "x {language}"}}, "is the default prompt's"),
+        ({"q1": {"version": "q1.v2", "system": "x {language}"}}, "is the default prompt's"),
         ({"q1": {"version": "has space", "system": "x {language}"}}, "must be 1-100 characters"),
         ({"q1": {"version": "a.v2"}}, "give 'system' and/or 'user'"),
         ({"q1": {"version": "a.v2", "user": "no placeholder"}}, "must contain the {payload}"),

@@ -4,7 +4,8 @@ by week.
 Per-post emotion labels and scores come from the lexicon engine (the window's
 enrichment); shares count posts by dominant label (the eight sum to 1), mean_score
 averages the per-post scores; examples are the posts scoring highest on each top
-non-neutral emotion.
+non-neutral emotion. Most posts show no emotion, so the finding is the leading emotion
+among those that show one (`share_of_emotional`), said beside the neutral share.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import cast
 
 from app.ai.local.types import EMOTIONS
 from app.analyses.question import Previous
-from app.analyses.questions.parts import Emotion, pick_examples, volume_notes
+from app.analyses.questions.parts import SMALL_SAMPLE, Emotion, pick_examples, volume_notes
 from app.analyses.questions.q01_emotions.result import (
     EmotionExamples,
     EmotionPeriod,
@@ -28,9 +29,32 @@ from app.analyses.questions.q01_emotions.result import (
 from app.analyses.records import PostRecord
 from app.analyses.statistics import Group, emotion_of, groups, mean, r4, shares
 from app.analyses.window import Window
+from app.analyses.wording import EMOTION_NAMES, fmt_num, fmt_pct
 
 TOP_EMOTIONS = 3
 EXAMPLES_PER_EMOTION = 3
+NEUTRAL = "neutral"
+
+TEXTS = {
+    "en": {
+        "leading": "Among posts that show an emotion ({base} of all posts), {emotion} leads "
+        "with {share}; {neutral} are neutral.",
+        "all_neutral": "None of the {posts} posts shows an emotion; all are neutral.",
+        "empty": "No posts in the window.",
+        "thin_base": "Only {count} posts show an emotion; the shares among them are unstable.",
+        "no_cue": "No post carries an emotional cue; every post is neutral.",
+    },
+    "es": {
+        "leading": "Entre las publicaciones que muestran una emoción ({base} del total), la "
+        "más frecuente es {emotion}, con el {share}; el {neutral} son neutrales.",
+        "all_neutral": "Ninguna de las {posts} publicaciones muestra una emoción; todas son "
+        "neutrales.",
+        "empty": "No hay publicaciones en la ventana.",
+        "thin_base": "Solo {count} publicaciones muestran una emoción; las proporciones entre "
+        "ellas son inestables.",
+        "no_cue": "Ninguna publicación tiene una señal emocional; todas son neutrales.",
+    },
+}
 
 
 def _score(p: PostRecord, emotion: str) -> float:
@@ -44,6 +68,15 @@ def _dominant(counts: Mapping[str, int]) -> Emotion | None:
     return cast(Emotion, max(EMOTIONS, key=lambda e: (counts.get(e, 0), -EMOTIONS.index(e))))
 
 
+def _non_neutral(counts: Mapping[str, int]) -> Counter[str]:
+    return Counter({e: c for e, c in counts.items() if e != NEUTRAL and c > 0})
+
+
+def _leading(counts: Mapping[str, int]) -> Emotion | None:
+    """The most frequent emotion other than neutral (None when no post shows one)."""
+    return _dominant(_non_neutral(counts))
+
+
 def _shares(counts: Mapping[str, int]) -> EmotionShares:
     values = shares([counts.get(e, 0) for e in EMOTIONS])
     return EmotionShares(**dict(zip(EMOTIONS, values, strict=True)))
@@ -52,10 +85,14 @@ def _shares(counts: Mapping[str, int]) -> EmotionShares:
 def _distribution(posts: Sequence[PostRecord]) -> tuple[list[EmotionStat], Counter[str]]:
     counts: Counter[str] = Counter(emotion_of(p) for p in posts)
     values = shares([counts[e] for e in EMOTIONS])
+    emotional = [e for e in EMOTIONS if e != NEUTRAL]
+    among = dict(zip(emotional, shares([counts[e] for e in emotional]), strict=True))
+    any_emotion = any(counts[e] for e in emotional)
     stats = [
         EmotionStat(
             emotion=cast(Emotion, e),
             share=s,
+            share_of_emotional=among[e] if e != NEUTRAL and any_emotion else None,
             posts=counts[e],
             mean_score=r4(min(1.0, mean(_score(p, e) for p in posts))),
         )
@@ -65,10 +102,44 @@ def _distribution(posts: Sequence[PostRecord]) -> tuple[list[EmotionStat], Count
     return stats, counts
 
 
+def emotional_base(posts: Sequence[PostRecord]) -> dict[str, object]:
+    """The figures the finding stands on, as the OpenAI-compatible engine's payload sends
+    them: the posts that show an emotion, the neutral share and each emotion's share of
+    the posts that show one."""
+    stats, counts = _distribution(posts)
+    neutral_share = next(st.share for st in stats if st.emotion == NEUTRAL)
+    return {
+        "emotional_posts": sum(_non_neutral(counts).values()),
+        "neutral_share": neutral_share,
+        "emotional_share": r4(1.0 - neutral_share) if posts else 0.0,
+        "share_of_emotional": {
+            st.emotion: st.share_of_emotional for st in stats if st.share_of_emotional
+        },
+    }
+
+
+def _headline(stats: Sequence[EmotionStat], n: int, lang: str) -> str:
+    t = TEXTS[lang]
+    if not n:
+        return t["empty"]
+    neutral = next(st for st in stats if st.emotion == NEUTRAL)
+    top = next((st for st in stats if st.emotion != NEUTRAL and st.posts), None)
+    if top is None:
+        return t["all_neutral"].format(posts=fmt_num(n, lang))
+    return t["leading"].format(
+        base=fmt_pct(1.0 - neutral.share, lang),
+        emotion=EMOTION_NAMES[lang][top.emotion],
+        share=fmt_pct(top.share_of_emotional or 0.0, lang),
+        neutral=fmt_pct(neutral.share, lang),
+    )
+
+
 def compute(window: Window, previous: Previous) -> EmotionsResult:
     posts = window.posts
+    lang = window.lang
     stats, counts = _distribution(posts)
-    non_neutral = Counter({e: c for e, c in counts.items() if e != "neutral" and c > 0})
+    non_neutral = _non_neutral(counts)
+    emotional = sum(non_neutral.values())
 
     by_platform = groups((p.platform, p) for p in posts)
     platforms = [
@@ -76,21 +147,25 @@ def compute(window: Window, previous: Previous) -> EmotionsResult:
             platform=name,
             posts=group.posts,
             dominant_emotion=_dominant(group.emotions),
+            dominant_non_neutral=_leading(group.emotions),
             shares=_shares(group.emotions),
         )
         for name, group in sorted(by_platform.items(), key=lambda kv: (-kv[1].posts, kv[0]))
     ]
 
     empty = Group()
-    over_time = [
-        EmotionPeriod(
-            period_start=week,
-            posts=window.weekly.get(week, empty).posts,
-            dominant_emotion=_dominant(window.weekly.get(week, empty).emotions),
-            shares=_shares(window.weekly.get(week, empty).emotions),
+    over_time = []
+    for week in window.week_range():
+        group = window.weekly.get(week, empty)
+        over_time.append(
+            EmotionPeriod(
+                period_start=week,
+                posts=group.posts,
+                dominant_emotion=_dominant(group.emotions),
+                dominant_non_neutral=_leading(group.emotions),
+                shares=_shares(group.emotions),
+            )
         )
-        for week in window.week_range()
-    ]
 
     examples: list[EmotionExamples] = []
     top = sorted(non_neutral.items(), key=lambda kv: (-kv[1], EMOTIONS.index(kv[0])))
@@ -107,9 +182,16 @@ def compute(window: Window, previous: Previous) -> EmotionsResult:
 
     notes = [*window.notes, *volume_notes(len(posts))]
     if posts and not non_neutral:
-        notes.append("No post carries an emotional cue; every post is neutral.")
+        notes.append(TEXTS[lang]["no_cue"])
+    elif 0 < emotional < SMALL_SAMPLE and len(posts) >= SMALL_SAMPLE:
+        notes.append(TEXTS[lang]["thin_base"].format(count=fmt_num(emotional, lang)))
+    neutral_share = next(st.share for st in stats if st.emotion == NEUTRAL)
     return EmotionsResult(
         posts_analyzed=len(posts),
+        headline=_headline(stats, len(posts), lang),
+        neutral_share=neutral_share,
+        emotional_posts=emotional,
+        emotional_share=r4(1.0 - neutral_share) if posts else 0.0,
         distribution=stats,
         dominant_emotion=_dominant(counts),
         dominant_non_neutral=_dominant(non_neutral) if non_neutral else None,
