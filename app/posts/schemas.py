@@ -202,7 +202,13 @@ class PostListQuery(BaseModel):
         description="Posts an analysis labelled so (e.g. the negative posts of March)",
     )
     emotion: Emotion | None = None
-    topic: str | None = Field(default=None, max_length=120)
+    topic: str | None = Field(
+        default=None,
+        max_length=120,
+        description="Posts of this topic, by its label as the latest analysis run named it "
+        "(Q3 `topics[].label`). A post has one topic, its text's strongest (a retweet or "
+        "copy takes its original's), so this returns the `topics[].posts` posts Q3 counts.",
+    )
     frame: Frame | None = None
     sort: PostSort = "-published_at"
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="Items per page")
