@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources as importlib_resources
 
 from app.ai.local import text as _text
-from app.ai.local.resources import TokenInfo, all_stopwords, known_words, lexicon
+from app.ai.local.resources import LANGS, TokenInfo, all_stopwords, known_words, lexicon
 from app.ai.local.text import FROM_HASHTAG, LAUGH, Scan, fold
 
 MAX_TEXT_KEYWORDS = 5
@@ -113,3 +117,118 @@ def extract_keywords(
         return []
     top = ranked[0][1]
     return [(term, round(score / top, 4)) for term, score in ranked]
+
+
+# --------------------------------------------------------------------------- topic terms
+
+_MAX_PAIR_GAP = 1  # stopwords allowed between the two words of a pair ("tarjeta de débito")
+
+
+@dataclass(frozen=True, slots=True)
+class Boilerplate:
+    """Greetings, thanks and customer-service phrases (lexicons/boilerplate.json), es+en,
+    accent-folded: words (and their lemmas), word pairs, and the words after which the
+    next word is a name ("Hola Carlos")."""
+
+    words: frozenset[str]
+    pairs: frozenset[str]
+    before_names: frozenset[str]
+
+    def covers(self, term: str) -> bool:
+        """True for a boilerplate term: a listed word or lemma, a listed pair, or a pair
+        with a listed word ("hola compra")."""
+        folded = fold(term)
+        if " " not in folded:
+            return folded in self.words
+        return folded in self.pairs or any(w in self.words for w in folded.split(" "))
+
+
+@cache
+def boilerplate() -> Boilerplate:
+    path = importlib_resources.files("app.ai.local") / "lexicons" / "boilerplate.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    words: set[str] = set()
+    pairs: set[str] = set()
+    for lang in LANGS:
+        lex = lexicon(lang)
+        for entry in data[lang]:
+            if " " in entry:
+                pairs.add(" ".join(fold(lex.lemma(w)) for w in entry.split()))
+            else:
+                words.update((fold(entry), fold(lex.lemma(entry))))
+    return Boilerplate(
+        words=frozenset(words),
+        pairs=frozenset(pairs),
+        before_names=frozenset(fold(w) for w in data["after"]),
+    )
+
+
+# A token read for topics: (accent-folded form, lemma or "" when it is no content word).
+WordMemo = dict[str, tuple[str, str]]
+
+
+def topic_terms(
+    tokens: Sequence[str],
+    language: str,
+    skip: Callable[[str], bool],
+    memo: dict[str, WordMemo] | None = None,
+) -> list[str]:
+    """The terms a topic model reads in a post's `tokenize` tokens: its content lemmas
+    (as `content_tokens`), hashtags, and pairs of content lemmas that follow each other
+    with at most one stopword between ("tarjeta de débito" -> "tarjeta débito"). Tokens
+    for which `skip` is true (brand handles) and the word after a greeting ("Hola Carlos")
+    are left out. `memo` (per language, shared across calls) saves reading a word twice."""
+    lang = language if language in ("es", "en") else "und"
+    words = (memo if memo is not None else {}).setdefault(lang, {})
+    lex = lexicon(lang)
+    stop = all_stopwords()
+    names_after = boilerplate().before_names
+    out: list[str] = []
+    previous = ""  # the last content lemma a pair can start from
+    gap = 0
+    after_greeting = False
+    for tok in tokens:
+        if tok[0] == "#":
+            if len(tok) > 2 and not skip(tok):
+                out.append(tok)
+            previous, after_greeting = "", False
+            continue
+        read = words.get(tok)
+        if read is None:
+            f = fold(tok)
+            lemma = "" if not _is_content(f, stop) or skip(tok) else lex.lemma(tok)
+            if lemma and fold(lemma) in stop:
+                lemma = ""
+            read = words[tok] = (f, lemma)
+        f, lemma = read
+        if after_greeting and f not in stop and f not in names_after:
+            after_greeting = False
+            continue
+        after_greeting = f in names_after
+        if not lemma:
+            gap += 1
+            if gap > _MAX_PAIR_GAP:
+                previous = ""
+            continue
+        out.append(lemma)
+        if previous and previous != lemma:
+            out.append(f"{previous} {lemma}")
+        previous, gap = lemma, 0
+    return out
+
+
+def words_without_names(tokens: Sequence[str]) -> list[str]:
+    """`tokenize` tokens without the name after a greeting ("hola carlos" -> "hola"): the
+    words a reply template keeps whoever it is sent to."""
+    stop = all_stopwords()
+    names_after = boilerplate().before_names
+    out: list[str] = []
+    after_greeting = False
+    for tok in tokens:
+        f = fold(tok)
+        if after_greeting and f not in stop and f not in names_after and tok[0] != "#":
+            after_greeting = False
+            continue
+        after_greeting = f in names_after
+        out.append(tok)
+    return out

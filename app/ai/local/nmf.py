@@ -24,7 +24,7 @@ Work arrays are float32 like scikit-learn's; scalars are accumulated in float64.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -321,11 +321,15 @@ def tfidf(
     min_df: int = 1,
     max_df: float = 1.0,
     max_features: int | None = None,
+    term_weight: Callable[[str], float] | None = None,
+    idf_power: float = 1.0,
 ) -> Tfidf:
     """TF-IDF of pre-tokenised documents, as `TfidfVectorizer(sublinear_tf=True)`.
 
     `min_df` is an absolute document count, `max_df` a proportion of the documents. Raises
     `EmptyVocabularyError` when no term is left (also when the documents have no tokens).
+    `term_weight` (a kept term -> its factor, e.g. 0.1 for boilerplate) scales a term's
+    values before the rows are normalised, so the other terms of a row weigh more.
     """
     n = len(docs)
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
@@ -364,7 +368,10 @@ def tfidf(
     del tally, present
     values += 1
     idf = np.log((1.0 + n) / (1.0 + df[keep].astype(np.float64))) + 1.0
-    values *= idf.astype(np.float32)[mapped]
+    factor = idf if idf_power == 1.0 else idf**idf_power
+    if term_weight is not None:
+        factor = factor * np.array([term_weight(names[j]) for j in keep.tolist()])
+    values *= factor.astype(np.float32)[mapped]
     norms = np.sqrt(np.bincount(row, weights=np.square(values, dtype=np.float64), minlength=n))
     values /= norms.astype(np.float32)[row]  # stored entries are > 0, so their row norms too
     indptr = np.zeros(n + 1, dtype=np.int64)

@@ -1,18 +1,31 @@
-"""Topics of a batch of texts: NMF over TF-IDF of lemmatised content tokens.
+"""Topics of a batch of texts: NMF over TF-IDF of lemmas and word pairs.
 
-Tokens: `content_tokens` (lemmas without es+en stopwords, hashtags kept) minus words that
-are part of the brand's handles. TF-IDF (sublinear, terms in >= 2 texts and <= 60% of
-texts); k from 2 to 8 (fewer for small batches) chosen by diversity x (1 + NPMI
-coherence) / 2 on up to 3,000 texts, then refitted on all. A text belongs to the topics
-weighing >= 50% of its strongest one (at most 2). Terms are shown as written when people
-never write the lemma ("gracias", not "gracia"). Deterministic.
+- Each text counts once: retweets and copies (`copy_key`) are one document; every post
+  then takes its text's topic.
+- Terms: content lemmas (es+en stopwords out, hashtags kept), pairs of adjacent content
+  lemmas ("tarjeta débito"), minus words that are part of the brand's handles and the
+  name after a greeting. Greetings, thanks and customer-service phrases
+  (lexicons/boilerplate.json) weigh a tenth of other terms, and a text made only of
+  them (or of words no other text shares) has no topic.
+- TF-IDF (sublinear, terms in >= 2 texts and <= 60% of texts); k grows with the number
+  of texts with a theme (`auto_k`), or is the one asked for (at most what the words
+  allow); one NMF fit on those texts.
+- A post belongs to one topic: its text's strongest one (`dominant`; `memberships` and
+  `labels_of` give that same topic), so counting posts by topic and filtering posts by
+  topic agree.
+- Labels: the two strongest non-boilerplate terms of a topic, a pair standing for its
+  own words ("tarjeta de débito / fraude"), shown as people write them (the commonest
+  written form of a lemma, the words between a pair, the capitals of a name).
+Deterministic.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import threading
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +33,16 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
-from app.ai.local.keywords import content_tokens, tokenize
-from app.ai.local.nmf import EmptyVocabularyError, nmf, tfidf
-from app.ai.local.resources import lexicon
-from app.ai.local.text import fold
+from app.ai.local.keywords import (
+    WordMemo,
+    boilerplate,
+    tokenize,
+    topic_terms,
+    words_without_names,
+)
+from app.ai.local.nmf import CsrMatrix, EmptyVocabularyError, nmf, tfidf
+from app.ai.local.resources import all_stopwords, lexicon
+from app.ai.local.text import copy_key, fold
 
 # Fitting runs with one BLAS/OpenMP thread (10x faster than 2 threads fighting over 2
 # cores on small matrices); the limit is process-wide, so fits are serialised.
@@ -33,7 +52,7 @@ _FIT_LOCK = threading.Lock()
 @dataclass(frozen=True, slots=True)
 class TopicInfo:
     index: int
-    label: str  # top 2-3 terms joined by " / "
+    label: str  # the 2 strongest distinctive terms (a pair counts as one) joined by " / "
     keywords: tuple[tuple[str, float], ...]  # (term, weight relative to the top term)
 
 
@@ -43,31 +62,91 @@ class TopicCandidateInfo:
     coherence: float  # mean NPMI of the top-5 terms per topic
     diversity: float  # unique top-10 terms / (10 k)
     reconstruction_error: float
-    score: float  # diversity x (1 + coherence) / 2: the selection criterion
+    score: float  # diversity x (1 + coherence) / 2
 
 
 @dataclass(frozen=True, slots=True)
 class TopicModel:
     """Topics of one batch of posts; per-post fields are aligned with the input order."""
 
-    topics: tuple[TopicInfo, ...]  # largest (most dominant posts) first
-    dominant: tuple[int, ...]  # strongest topic index per post, -1 when none
+    topics: tuple[TopicInfo, ...]  # largest (most distinct texts) first
+    dominant: tuple[int, ...]  # the post's topic (its text's strongest), -1 when none
     weight: tuple[float, ...]  # that topic's NMF weight (how typical the post is)
-    memberships: tuple[tuple[int, ...], ...]  # topics with >= 50% of the strongest weight
+    memberships: tuple[tuple[int, ...], ...]  # (dominant,), or () when none
     candidates: tuple[TopicCandidateInfo, ...]
     method: str
     reason: str | None  # why there are no topics (None when there are)
+    requested: int | None = None  # the k asked for (None: chosen from the size)
+    templated: int = 0  # input texts that are templated replies (no topic)
+    catch_all: int = 0  # input texts that fell in a catch-all (no topic)
 
     def labels_of(self, i: int) -> tuple[str, ...]:
         return tuple(self.topics[t].label for t in self.memberships[i])
 
 
 MIN_TOPIC_DOCS = 10
-MAX_TOPICS = 8
 MIN_TOPICS = 2  # bounds of a requested number of topics
 MAX_REQUESTED_TOPICS = 20
-SELECTION_SAMPLE = 3000
-_LABEL_MIN_THIRD = 0.3  # the third term joins the label when >= 30% of the top term
+MAX_AUTO_TOPICS = 20
+THEME_MIN_SHARE = 0.4  # a text whose words are 60% greetings or service phrases has no theme
+BOILERPLATE_WEIGHT = 0.1  # a greeting or service phrase weighs a tenth of another term
+IDF_POWER = 2.0  # idf squared: words every other text uses ("banco") weigh less
+MIN_COHERENCE = 0.0  # a topic whose top words co-occur less than chance is a catch-all
+QUALITY_SAMPLE = 3000  # texts the coherence of the topics is measured on
+TEMPLATE_NGRAM = 4  # a reply is templated when half its 4-word sequences or more ...
+TEMPLATE_SHARE = 0.5
+TEMPLATE_MIN_ADDRESSEES = 5  # ... open replies to 5 or more different accounts
+_ADDRESSEE = re.compile(r"\s*@(\w+)")
+_KEYWORDS = 10
+
+
+def auto_k(n_texts: int) -> int:
+    """Topics for `n_texts` distinct texts with a theme: a third of their square root
+    (2 up to ~50 texts, 10 at 900, 20 from ~3,400 on)."""
+    return max(MIN_TOPICS, min(MAX_AUTO_TOPICS, round(math.sqrt(max(n_texts, 0)) / 3)))
+
+
+def _templated_replies(
+    texts: Sequence[str], tokens: Mapping[int, list[str]], distinct: Sequence[int]
+) -> set[int]:
+    """The texts (first posts of each distinct text) that are templated replies: replies
+    ("@ana ...") at least half of whose 4-word sequences (names after greetings aside) open
+    replies to `TEMPLATE_MIN_ADDRESSEES` or more different accounts ("@ana Hola Ana,
+    envíanos un DM..."). A customer-service account's answers, not a theme: customers'
+    own phrases go to a few brands, a template to everyone who wrote."""
+    replies: list[tuple[int, list[str]]] = []
+    reach: dict[str, set[str]] = {}
+    folded: dict[str, str] = {}
+    for i in distinct:
+        addressee = _ADDRESSEE.match(texts[i])
+        if addressee is None:
+            continue
+        words = [
+            folded.get(w) or folded.setdefault(w, fold(w)) for w in words_without_names(tokens[i])
+        ]
+        grams = [
+            " ".join(words[j : j + TEMPLATE_NGRAM]) for j in range(len(words) - TEMPLATE_NGRAM + 1)
+        ]
+        if not grams:
+            continue
+        replies.append((i, grams))
+        to = addressee.group(1).lower()
+        for gram in grams:
+            reach.setdefault(gram, set()).add(to)
+    shared = {g for g, to in reach.items() if len(to) >= TEMPLATE_MIN_ADDRESSEES}
+    return {
+        i
+        for i, grams in replies
+        if sum(1 for g in grams if g in shared) >= TEMPLATE_SHARE * len(grams)
+    }
+
+
+def _says_something(terms: Sequence[str], common: Callable[[str], bool]) -> bool:
+    """True when at least `THEME_MIN_SHARE` of a text's words (hashtags included, pairs
+    aside) are not greetings or service phrases (`common`)."""
+    words = [t for t in terms if " " not in t]
+    distinctive = sum(1 for t in words if not common(t))
+    return distinctive > 0 and distinctive >= THEME_MIN_SHARE * len(words)
 
 
 def _brand_filter(handles: frozenset[str]) -> Callable[[str], bool]:
@@ -86,17 +165,17 @@ def _brand_filter(handles: frozenset[str]) -> Callable[[str], bool]:
     return is_brand
 
 
-def _empty_model(
-    n: int, reason: str, candidates: tuple[TopicCandidateInfo, ...] = ()
-) -> TopicModel:
+def _empty_model(n: int, reason: str, requested: int | None, templated: int) -> TopicModel:
     return TopicModel(
         topics=(),
         dominant=(-1,) * n,
         weight=(0.0,) * n,
         memberships=((),) * n,
-        candidates=candidates,
+        candidates=(),
         method="nmf-tfidf",
         reason=reason,
+        requested=requested,
+        templated=templated,
     )
 
 
@@ -119,100 +198,160 @@ def _npmi(incidence: NDArray[np.bool_], df: NDArray[np.int64], n_docs: int) -> f
     return float(np.mean(vals)) if vals else 0.0
 
 
-def _fit_topics(
-    docs: list[list[str]], k_range: tuple[int, int]
-) -> tuple[Any, Any, list[str], tuple[TopicCandidateInfo, ...], int] | str:
-    """(W, H, terms, candidates, chosen k) or the reason there is no model."""
-    n = len(docs)
-    try:
-        vec = tfidf(docs, min_df=max(2, math.ceil(0.001 * n)), max_df=0.6, max_features=5000)
-    except EmptyVocabularyError:
-        return "no word occurs in at least two posts"
-    x = vec.matrix
-    terms = list(vec.terms)
-    vocab = len(terms)
-    k_lo, k_hi = k_range
-    k_hi = min(k_hi, max(2, n // 8), vocab // 2)
-    if vocab < 4 or k_hi < 2:
-        return "too few distinct words shared by several posts"
-    k_lo = min(max(2, k_lo), k_hi)
-
-    if n > SELECTION_SAMPLE:
-        rows = np.sort(np.random.default_rng(0).choice(n, SELECTION_SAMPLE, replace=False))
-        xs = x.rows(rows)
+def _quality(x: CsrMatrix, h: Any, k: int, error: float) -> tuple[TopicCandidateInfo, list[float]]:
+    """Coherence (NPMI of the top 5 terms, on up to `QUALITY_SAMPLE` texts; the mean and
+    each topic's) and diversity (unique top-10 terms) of a fit."""
+    n = x.n_rows
+    if n > QUALITY_SAMPLE:
+        xs = x.rows(np.sort(np.random.default_rng(0).choice(n, QUALITY_SAMPLE, replace=False)))
     else:
         xs = x
-    df = xs.column_counts()  # TF-IDF values are > 0: stored entries are occurrences
-    n_sel = xs.n_rows
+    df = xs.column_counts()
+    tops = [np.argsort(-h[t], kind="stable")[:_KEYWORDS] for t in range(k)]
+    each = [_npmi(xs.incidence(tp[:5]), df[tp[:5]], xs.n_rows) for tp in tops]
+    coherence = float(np.mean(each))
+    diversity = len({int(j) for tp in tops for j in tp}) / float(sum(len(tp) for tp in tops))
+    info = TopicCandidateInfo(
+        k=k,
+        coherence=round(coherence, 4),
+        diversity=round(diversity, 4),
+        reconstruction_error=round(error, 4),
+        score=round(diversity * (1.0 + coherence) / 2.0, 4),
+    )
+    return info, each
 
-    candidates: list[TopicCandidateInfo] = []
-    fitted: dict[int, tuple[Any, Any]] = {}
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    w: Any  # themed texts x k
+    h: Any  # k x terms
+    terms: list[str]
+    themed: list[int]  # rows of the documents that have a theme
+    quality: TopicCandidateInfo
+    coherence: list[float]  # per topic
+
+
+def _fit(docs: list[list[str]], requested: int | None) -> _Fit | str:
+    """The NMF of the documents that have a theme, or the reason there is none."""
+    n = len(docs)
+    common = boilerplate().covers
+    try:
+        vec = tfidf(
+            docs,
+            min_df=max(2, math.ceil(0.001 * n)),
+            max_df=0.6,
+            max_features=5000,
+            term_weight=lambda t: BOILERPLATE_WEIGHT if common(t) else 1.0,
+            idf_power=IDF_POWER,
+        )
+    except EmptyVocabularyError:
+        return "no word occurs in at least two posts"
+    terms = list(vec.terms)
+    distinctive = np.array([not common(t) for t in terms])
+    x = vec.matrix
+    # A document has a theme when it keeps a distinctive term of the vocabulary.
+    has_theme = np.bincount(x.row_ids()[distinctive[x.indices]], minlength=n) > 0
+    themed = [int(i) for i in np.flatnonzero(has_theme)]
+    if len(themed) < MIN_TOPIC_DOCS:
+        return f"only {len(themed)} posts say something beyond greetings and service phrases"
+    n_distinctive = int(distinctive.sum())
+    k_max = min(max(MIN_TOPICS, len(themed) // 8), n_distinctive // 2)
+    if n_distinctive < 4 or k_max < MIN_TOPICS:
+        return "too few distinct words shared by several posts"
+    k = min(requested if requested is not None else auto_k(len(themed)), k_max)
+    xt = x.rows(themed) if len(themed) < n else x
     with _FIT_LOCK, threadpool_limits(1):
-        for k in range(k_lo, k_hi + 1):
-            model = nmf(xs, k, max_iter=300, tol=1e-3, seed=0)
-            w, h = model.w, model.h
-            tops5 = [np.argsort(-h[t], kind="stable")[:5] for t in range(k)]
-            tops10 = [np.argsort(-h[t], kind="stable")[:10] for t in range(k)]
-            coherence = float(np.mean([_npmi(xs.incidence(tp), df[tp], n_sel) for tp in tops5]))
-            unique = len({int(j) for tp in tops10 for j in tp})
-            diversity = unique / float(sum(len(tp) for tp in tops10))
-            score = diversity * (1.0 + coherence) / 2.0
-            candidates.append(
-                TopicCandidateInfo(
-                    k=k,
-                    coherence=round(coherence, 4),
-                    diversity=round(diversity, 4),
-                    reconstruction_error=round(model.reconstruction_error, 4),
-                    score=round(score, 4),
-                )
-            )
-            fitted[k] = (w, h)
-        best = max(candidates, key=lambda c: (c.score, -c.k))
-        if xs is x:
-            w, h = fitted[best.k]
-        else:
-            fitted.clear()
-            model = nmf(x, best.k, max_iter=300, tol=1e-3, seed=0)
-            w, h = model.w, model.h
-    return w, h, terms, tuple(candidates), best.k
+        model = nmf(xt, k, max_iter=300, tol=1e-3, seed=0)
+    quality, each = _quality(xt, model.h, k, model.reconstruction_error)
+    return _Fit(w=model.w, h=model.h, terms=terms, themed=themed, quality=quality, coherence=each)
 
 
-DISPLAY_SAMPLE = 3000
+# --------------------------------------------------------------------------- labels
+
+DISPLAY_PER_TOPIC = 150  # texts of each topic read to show its terms as people write them
+_CAPITALISED = re.compile(r"[#@]?[A-ZÁÉÍÓÚÑÜ][\wÁÉÍÓÚÑÜáéíóúñü]*")
+# Words a pair is shown with when people put them between its two ("tarjeta de crédito").
+_CONNECTORS = frozenset(
+    {"de", "del", "la", "el", "los", "las", "al", "a", "y", "en", "con", "por", "para", "sin"}
+    | {"un", "una", "the", "of", "and", "to", "in", "for", "on", "with", "at"}
+)
+_NAME_SHARE = 0.6  # a word written capitalised this often (or more) is shown so
 
 
 def _display_forms(
-    wanted: set[str], texts: Sequence[str], languages: Sequence[str], rows: Sequence[int]
+    wanted: set[str],
+    texts: Sequence[str],
+    tokens: Sequence[list[str]],
+    languages: Sequence[str],
 ) -> dict[str, str]:
-    """How to show each lemma: itself when people write it, else their commonest form.
-
-    Lemmas are right for grouping but can read oddly ("gracias" -> "gracia", a product
-    name "Aero" -> "aerar"); a verb lemma nobody writes shows its commonest form instead.
-    """
-    surfaces: dict[str, dict[str, int]] = {}
-    for i in rows[:DISPLAY_SAMPLE]:
-        lang = languages[i]
+    """How to show each term: a lemma as people write it (itself when they do, else their
+    commonest form: "gracias", not "gracia"), a pair with the words people put between
+    ("tarjeta de débito"), and names with their capitals ("Santander", "AMLO")."""
+    stop = all_stopwords()
+    unigram_forms: dict[str, dict[str, int]] = {}
+    pair_forms: dict[str, dict[str, int]] = {}
+    capitals: dict[str, dict[str, int]] = {}
+    uses: Counter[str] = Counter()
+    for text, toks, lang in zip(texts, tokens, languages, strict=True):
+        uses.update(toks)
         lex = lexicon(lang if lang in ("es", "en") else "und")
-        for tok in tokenize(texts[i]):
+        last: tuple[str, int] | None = None  # (lemma, position) of the last content word
+        for pos, tok in enumerate(toks):
             if tok.startswith("#"):
+                last = None
+                continue
+            f = fold(tok)
+            if len(f) < 3 or f in stop:
                 continue
             lemma = lex.lemma(tok)
             if lemma in wanted:
-                forms = surfaces.setdefault(lemma, {})
+                forms = unigram_forms.setdefault(lemma, {})
                 forms[tok] = forms.get(tok, 0) + 1
+            if last is not None and pos - last[1] <= 3:
+                pair = f"{last[0]} {lemma}"
+                if pair in wanted:
+                    between = toks[last[1] + 1 : pos]
+                    kept = [w for w in between if w in _CONNECTORS]
+                    phrase = (
+                        " ".join([toks[last[1]], *kept, tok])
+                        if len(kept) == len(between)
+                        else f"{toks[last[1]]} {tok}"
+                    )
+                    forms = pair_forms.setdefault(pair, {})
+                    forms[phrase] = forms.get(phrase, 0) + 1
+            last = (lemma, pos)
+        for word in _CAPITALISED.findall(text):
+            if word[0] not in "#@" and len(word) > 1:
+                seen = capitals.setdefault(word.lower(), {})
+                seen[word] = seen.get(word, 0) + 1
+
+    def commonest(forms: dict[str, int]) -> str:
+        return min(forms, key=lambda f: (-forms[f], f))
+
+    def cased(word: str) -> str:
+        caps = capitals.get(word)
+        if caps and sum(caps.values()) >= _NAME_SHARE * uses[word]:
+            return commonest(caps)
+        return word
+
     out: dict[str, str] = {}
-    for lemma, forms in surfaces.items():
-        if lemma not in forms:
-            out[lemma] = min(forms, key=lambda f: (-forms[f], f))
+    for lemma, forms in unigram_forms.items():
+        out[lemma] = cased(lemma if lemma in forms else commonest(forms))
+    for pair, forms in pair_forms.items():
+        out[pair] = " ".join(cased(w) for w in commonest(forms).split(" "))
     return out
 
 
 def _labels(
     h: Any, terms: list[str], order: list[int], display: Callable[[set[str]], dict[str, str]]
 ) -> list[TopicInfo]:
+    common = boilerplate().covers
     tops: list[tuple[list[int], Any]] = []
     for t in order:
         row = h[t]
-        tops.append(([int(j) for j in np.argsort(-row, kind="stable")[:10] if row[j] > 0], row))
+        ranked = [int(j) for j in np.argsort(-row, kind="stable")[:40] if row[j] > 0]
+        distinctive = [j for j in ranked if not common(terms[j])]
+        tops.append(((distinctive or ranked)[:_KEYWORDS], row))
     shown = display({terms[j] for top, _ in tops for j in top})
     out: list[TopicInfo] = []
     used: set[str] = set()
@@ -223,12 +362,12 @@ def _labels(
             term = shown.get(terms[j], terms[j])
             if all(term != k for k, _ in keywords):
                 keywords += ((term, round(float(row[j]) / peak, 4)),)
-        n_label = 3 if len(keywords) >= 3 and keywords[2][1] >= _LABEL_MIN_THIRD else 2
-        label = " / ".join(term for term, _ in keywords[:n_label]) or f"topic {new_index + 1}"
-        extra = n_label
-        while label in used and extra < len(keywords):
-            label = f"{label} / {keywords[extra][0]}"
-            extra += 1
+        parts = _label_parts([terms[j] for j in top], [float(row[j]) / peak for j in top])
+        names = [shown.get(terms[j], terms[j]) for j in top]
+        label = " / ".join(names[i] for i in parts) or f"topic {new_index + 1}"
+        extra = [i for i in range(len(top)) if i not in parts]
+        while label in used and extra:
+            label = f"{label} / {names[extra.pop(0)]}"
         if label in used:
             label = f"{label} ({new_index + 1})"
         used.add(label)
@@ -236,59 +375,146 @@ def _labels(
     return out
 
 
+_PAIR_MIN = 0.35  # a pair stands for its words when it weighs this much of the top term
+_SECOND_MIN = 0.25  # a second part joins the label when it weighs this much
+
+
+def _label_parts(terms: list[str], weights: list[float]) -> list[int]:
+    """Positions (in `terms`, strongest first) of the label's parts: the top term, or a
+    strong pair containing it; then the strongest term that is not one of its words."""
+    if not terms:
+        return []
+
+    def words(i: int) -> set[str]:
+        return set(terms[i].split(" "))
+
+    first = 0
+    if " " not in terms[0]:
+        pair = next(
+            (
+                i
+                for i, t in enumerate(terms)
+                if " " in t and terms[0] in words(i) and weights[i] >= _PAIR_MIN
+            ),
+            None,
+        )
+        if pair is not None:
+            first = pair
+    taken = words(first)
+    for i in range(len(terms)):
+        if i != first and weights[i] >= _SECOND_MIN and not (words(i) & taken):
+            return [first, i]
+    return [first]
+
+
+# --------------------------------------------------------------------------- the model
+
+
 def topic_model(
-    texts: Sequence[str], languages: Sequence[str], handles: frozenset[str]
+    texts: Sequence[str],
+    languages: Sequence[str],
+    handles: frozenset[str],
+    *,
+    k: int | None = None,
 ) -> TopicModel:
     """The topics of `texts` (each in its detected language), leaving out the words that
-    are part of the brand's `handles` (lowercase, no "@")."""
+    are part of the brand's `handles` (lowercase, no "@"). `k`: how many topics (None:
+    `auto_k` of the texts with a theme)."""
     n = len(texts)
+    requested = None if k is None else max(MIN_TOPICS, min(MAX_REQUESTED_TOPICS, k))
+    first_of: dict[str, int] = {}
+    copy_of = [first_of.setdefault(copy_key(t), i) for i, t in enumerate(texts)]
+    tokens = {i: tokenize(texts[i]) for i in first_of.values()}
+    templated = _templated_replies(texts, tokens, list(first_of.values()))
+    # The first post of each distinct text that is not a templated reply.
+    distinct = [i for i in first_of.values() if i not in templated]
+    del first_of
+    n_templated = sum(1 for first in copy_of if first in templated)
     is_brand = _brand_filter(handles)
     pool: dict[str, str] = {}
-    interned = pool.setdefault  # one string object per distinct token, not per use
+    interned = pool.setdefault  # one string object per distinct term, not per use
+    memo: dict[str, WordMemo] = {}
     docs = [
-        [interned(t, t) for t in content_tokens(text, lang) if not is_brand(t)]
-        for text, lang in zip(texts, languages, strict=True)
+        [interned(t, t) for t in topic_terms(tokens[i], languages[i], is_brand, memo)]
+        for i in distinct
     ]
-    del pool
-    with_tokens = [i for i, d in enumerate(docs) if d]
-    if len(with_tokens) < MIN_TOPIC_DOCS:
-        return _empty_model(n, f"only {len(with_tokens)} posts with content words")
-    fitted = _fit_topics([docs[i] for i in with_tokens], (2, MAX_TOPICS))
+    del pool, memo
+    covered: dict[str, bool] = {}
+    covers = boilerplate().covers
+
+    def common(term: str) -> bool:
+        got = covered.get(term)
+        if got is None:
+            got = covered[term] = covers(term)
+        return got
+
+    with_terms = [r for r, d in enumerate(docs) if _says_something(d, common)]
+    if len(with_terms) < MIN_TOPIC_DOCS:
+        return _empty_model(
+            n,
+            f"only {len(with_terms)} posts say something beyond greetings and service phrases",
+            requested,
+            n_templated,
+        )
+    fitted = _fit([docs[r] for r in with_terms], requested)
+    del docs
     if isinstance(fitted, str):
-        return _empty_model(n, fitted)
-    w, h, terms, candidates, k = fitted
+        return _empty_model(n, fitted, requested, n_templated)
+    themed_posts = [distinct[with_terms[row]] for row in fitted.themed]
+    # The texts read to show the terms: the first `DISPLAY_PER_TOPIC` of each topic.
+    taken = np.zeros(fitted.w.shape[1], dtype=np.int64)
+    sample: list[int] = []
+    for row, t in enumerate(fitted.w.argmax(axis=1)):
+        if taken[t] < DISPLAY_PER_TOPIC:
+            taken[t] += 1
+            sample.append(themed_posts[row])
+    shown_tokens = {i: tokens[i] for i in sample}
+    del tokens
+    w = fitted.w
+    k_fit = w.shape[1]
     peak = w.max(axis=1)
     strongest = w.argmax(axis=1)
-    counts = np.bincount(strongest[peak > 1e-9], minlength=k)
-    order = sorted(range(k), key=lambda t: (-int(counts[t]), t))
+    # A catch-all (top words that co-occur less than chance) is no topic: its texts have none.
+    coherent = np.array([c >= MIN_COHERENCE for c in fitted.coherence])
+    alive = (peak > 1e-9) & coherent[strongest]
+    counts = np.bincount(strongest[alive], minlength=k_fit)
+    order = [t for t in sorted(range(k_fit), key=lambda t: (-int(counts[t]), t)) if counts[t]]
     rank = {t: r for r, t in enumerate(order)}
     topics = _labels(
-        h,
-        terms,
+        fitted.h,
+        fitted.terms,
         order,
-        lambda wanted: _display_forms(wanted, texts, languages, with_tokens),
+        lambda wanted: _display_forms(
+            wanted,
+            [texts[i] for i in sample],
+            [shown_tokens[i] for i in sample],
+            [languages[i] for i in sample],
+        ),
     )
 
+    text_topic: dict[int, tuple[int, float]] = {}  # first post of a text -> (topic, weight)
+    for row, i in enumerate(themed_posts):
+        if alive[row]:
+            text_topic[i] = (rank[int(strongest[row])], round(float(peak[row]), 6))
+        elif peak[row] > 1e-9:
+            text_topic[i] = (-1, 0.0)  # in a catch-all
     dominant = [-1] * n
     weight = [0.0] * n
-    members: list[tuple[int, ...]] = [()] * n
-    for row, i in enumerate(with_tokens):
-        top = float(peak[row])
-        if top <= 1e-9:
-            continue
-        dominant[i] = rank[int(strongest[row])]
-        weight[i] = round(top, 6)
-        ranked = sorted(
-            (rank[t] for t in range(k) if w[row, t] >= 0.5 * top),
-            key=lambda r: -float(w[row, order[r]]),
-        )
-        members[i] = tuple(ranked[:2])
+    n_catch_all = 0
+    for i, first in enumerate(copy_of):
+        got = text_topic.get(first)
+        if got is not None:
+            dominant[i], weight[i] = got
+            n_catch_all += got[0] < 0
     return TopicModel(
         topics=tuple(topics),
         dominant=tuple(dominant),
         weight=tuple(weight),
-        memberships=tuple(members),
-        candidates=candidates,
+        memberships=tuple((t,) if t >= 0 else () for t in dominant),
+        candidates=(fitted.quality,),
         method="nmf-tfidf",
         reason=None,
+        requested=requested,
+        templated=n_templated,
+        catch_all=n_catch_all,
     )

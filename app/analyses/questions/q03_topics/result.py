@@ -39,17 +39,36 @@ class TopicTrend(Part):
 
 class Topic(Part):
     topic_id: int = Field(ge=0, description="Index of the topic in this result.")
-    label: str = Field(description="Top 2-3 terms of the topic joined by ' / '.")
+    label: str = Field(
+        description="The topic's two most distinctive terms (a word pair such as 'tarjeta de "
+        "crédito' counts as one) joined by ' / '; greetings and customer-service phrases are "
+        "never used. The posts list filters on it: `?topic=<label>`."
+    )
     keywords: list[Keyword] = Field(description="Up to 10 top terms, strongest first.")
-    posts: int = Field(ge=0, description="Posts whose strongest topic is this one.")
+    posts: int = Field(
+        ge=0,
+        description="Posts whose topic this is (each post has one topic, its text's "
+        "strongest; retweets and copies take their original's). The posts list's "
+        "`?topic=<label>` returns these same posts.",
+    )
+    distinct_texts: int = Field(
+        ge=0,
+        description="The topic's size: its posts counting each text once (a retweet or a "
+        "copy is its original's text).",
+    )
     share: float = Field(ge=0, le=1, description=share_doc("posts / posts_analyzed"))
     mean_engagement: float = Field(ge=0, description="Mean likes + comments + shares.")
     mean_engagement_rate: float = Field(
         ge=0, le=1, description="Mean engagement / max(author followers, 100), capped at 1."
     )
-    mean_sentiment: float = Field(ge=-1, le=1, description="Mean sentiment score (-1..1).")
+    mean_sentiment: float = Field(
+        ge=-1, le=1, description="Mean sentiment score (-1..1) of its distinct texts."
+    )
     trend: TopicTrend = Field(description="First half vs second half of the window.")
-    example_post_ids: list[str] = Field(description="Up to 3 posts most typical of the topic.")
+    example_post_ids: list[str] = Field(
+        description="Two posts most typical of the topic, with different texts (originals, "
+        "not retweets, where the window has them)."
+    )
 
 
 class TopicCandidate(Part):
@@ -66,16 +85,24 @@ class TopicCandidate(Part):
 
 
 class TopicsResult(Result):
-    """Q3: what the posts talk about (NMF topics over TF-IDF of lemmatised tokens)."""
+    """Q3: what the posts talk about (NMF topics over TF-IDF of lemmas and word pairs,
+    fitted on each distinct text once). Each post has one topic: `topics[].posts` and the
+    posts list's `?topic=<label>` count the same posts."""
 
     method: str = Field(description="Topic method, e.g. 'nmf-tfidf' (local) or 'llm'.")
-    k: int = Field(ge=0, description="Number of topics chosen (0 when there were too few posts).")
-    selection: list[TopicCandidate] = Field(
-        description="Candidates tried for k, with coherence x diversity used to choose."
+    k: int = Field(
+        ge=0,
+        description="Number of topics found (0 when there were too few posts). The run's "
+        "`topics` sets how many are sought; by default more distinct texts, more topics.",
     )
-    topics: list[Topic] = Field(description="Topics, largest share first.")
+    selection: list[TopicCandidate] = Field(
+        description="The fit's quality: coherence and diversity of its topics."
+    )
+    topics: list[Topic] = Field(description="Topics, most distinct texts first.")
     unassigned_posts: int = Field(
-        ge=0, description="Posts with no term in the topic vocabulary (no topic)."
+        ge=0,
+        description="Posts with no topic: greetings or customer-service phrases only, "
+        "templated replies, texts of a catch-all, or words no other text shares.",
     )
 
     model_config = ConfigDict(
@@ -102,6 +129,7 @@ class TopicsResult(Result):
                                 {"term": "bloquear", "weight": 0.41},
                             ],
                             "posts": 480,
+                            "distinct_texts": 301,
                             "share": 0.192,
                             "mean_engagement": 37.5,
                             "mean_engagement_rate": 0.021,
