@@ -35,12 +35,12 @@ _Base = tuple[str | None, str | None, float | None, str | None, Mapping[str, flo
 
 
 def enrich_in_place(
-    posts: list[PostRecord], brand_handles: frozenset[str]
+    posts: list[PostRecord], brand_handles: frozenset[str], *, topics: int | None = None
 ) -> tuple[list[int], TopicModel]:
     """Enrich every post of `posts`, replacing each in the list (a large window is never
     held twice). Returns the indexes whose stored enrichment must change, and the
     window's topic model (brand handles are left out of its vocabulary)."""
-    payloads, model = _payloads(posts, brand_handles)
+    payloads, model = _payloads(posts, brand_handles, topics)
     changed: list[int] = []
     for i, payload in enumerate(payloads):
         old = posts[i]
@@ -52,7 +52,7 @@ def enrich_in_place(
 
 
 def _payloads(
-    posts: Sequence[PostRecord], brand_handles: frozenset[str]
+    posts: Sequence[PostRecord], brand_handles: frozenset[str], topics: int | None
 ) -> tuple[list[_Payload], TopicModel]:
     base: list[_Base] = []
     frames: list[tuple[str, ...]] = []
@@ -93,7 +93,9 @@ def _payloads(
             else:
                 frames.append(same(tuple(p.frames)))
         del fresh
-    model = topic_model([p.text for p in posts], [b[0] or "und" for b in base], brand_handles)
+    model = topic_model(
+        [p.text for p in posts], [b[0] or "und" for b in base], brand_handles, k=topics
+    )
     payloads: list[_Payload] = [
         (*b, same(model.labels_of(i)), f) for i, (b, f) in enumerate(zip(base, frames, strict=True))
     ]

@@ -164,18 +164,21 @@ async def open_window(
         end=until,
         language=tenant.language,
         timezone=tenant.timezone,
+        topics=req.topics,
     )
     if window.enrichment_changed:
         async with db.session() as session, session.begin():
             await loader.store_enrichment(
                 session, scope, [window.posts[i] for i in window.enrichment_changed]
             )
-    params = {
+    params: dict[str, Any] = {
         "since": since.isoformat(),
         "until": until.isoformat(),
         "platforms": platforms,
         "account_ids": [str(a) for a in accounts] if accounts else None,
     }
+    if req.topics is not None:  # only when asked: earlier runs keep their fingerprints
+        params["topics"] = req.topics
     return Loaded(
         client_id=client_id,
         window=window,

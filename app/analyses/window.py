@@ -71,9 +71,11 @@ class Window:
         end: datetime,
         language: str,
         timezone: str,
+        topics: int | None = None,
     ) -> Window:
         """Enrich `posts` in place and compute the window (CPU-bound: call it in a
-        thread). `language` is the tenant's ("es" or anything else, read as "en")."""
+        thread). `language` is the tenant's ("es" or anything else, read as "en");
+        `topics`, how many topics to seek (None: chosen from the window's size)."""
         notes: list[str] = []
         tz: tzinfo
         try:
@@ -82,7 +84,7 @@ class Window:
             tz, tz_name = ZoneInfo("UTC"), "UTC"
             notes.append(f"Unknown time zone {timezone!r}; times are in UTC.")
         brand = BrandMatcher.of(posts, client.handles, client.name)
-        changed, model = enrich_in_place(posts, brand.handles)
+        changed, model = enrich_in_place(posts, brand.handles, topics=topics)
         local = tuple(p.published_at.astimezone(tz) for p in posts)
         dates = tuple(t.date() for t in local)
         rates = tuple(engagement_rate(p) for p in posts)
