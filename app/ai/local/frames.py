@@ -162,3 +162,14 @@ def frames_from_tokens(text: str, tokens: Sequence[str], language: str | None) -
 def detect_frames(text: str, language: str | None) -> tuple[str, ...]:
     """Narrative frames of one post, in FRAMES order ("es", "en"; else both lists)."""
     return frames_from_tokens(text, tokenize(text), language)
+
+
+@cache
+def politics_matcher() -> TermMatcher:
+    return TermMatcher({"politics": read_lexicon("politics.json")["politics"]})
+
+
+def mentions_politics(text: str, language: str | None) -> bool:
+    """Whether a post speaks of government, parties, elections or public office
+    (lexicons/politics.json, "es" and "en"): its topic is a risk, not an opportunity."""
+    return bool(politics_matcher().match(text, language))
