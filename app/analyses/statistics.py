@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from statistics import NormalDist
 from typing import Literal
 
 from app.ai.local.types import EMOTIONS
@@ -25,10 +26,19 @@ SENTIMENTS = ("positive", "neutral", "negative")
 AUDIENCE_FLOOR = 100  # followers below this count as 100, so tiny accounts do not dominate
 TREND_THRESHOLD = 0.02  # |slope| / mean per week below this is "stable"
 MIN_TREND_POINTS = 3
-SPIKE_Z = 2.0  # a day is a spike when its z-score is above this
-MIN_SPIKE_DAYS = 7  # fewer days than this: no spikes (a z-score needs a baseline)
-MIN_SPIKE_DAY_POSTS = 5  # negative-share spikes only on days with this many posts
 MAX_SPIKES = 10
+
+# Evidence: the one place its thresholds are tuned (issue 11, item 3).
+MIN_SAMPLE_POSTS = 30  # a segment, slot, topic, author or day behind a finding has as many
+MIN_SAMPLE_SHARE = 0.02  # ... and at least this share of the posts it is compared within
+CONFIDENCE_Z = 1.96  # two-sided 95% intervals
+SPIKE_ALPHA = 0.05  # a day's negative share stands out of the rest's: a one-sided
+# two-proportion z-test at this level, Bonferroni-corrected over the days judged
+SPIKE_MIN_RISE = 0.10  # ... and by at least this much (10 points): significant is not enough
+MIN_SPIKE_DAYS = 7  # fewer days than this: no spikes (a day needs other days to stand out)
+MIN_SPIKE_DAY_POSTS = MIN_SAMPLE_POSTS  # a day is judged on at least this many posts
+CONCENTRATED_POSTS = 0.8  # a window is concentrated when this share of its posts ...
+CONCENTRATED_DAYS = 0.2  # ... falls in at most this share of its days: no trend then
 
 
 # --------------------------------------------------------------------------- numbers
@@ -264,37 +274,189 @@ def trend(values: Sequence[float], xs: Sequence[float]) -> Trend | None:
 @dataclass(frozen=True, slots=True)
 class Spike:
     day: date
-    kind: Literal["negative_volume", "negative_share"]
-    z_score: float
-    value: float  # negative posts (volume) or negative share of the day (share)
+    kind: Literal["negative_share"]  # only the share: a day's volume is not a spike
+    z_score: float  # two-proportion z of the day's negative share against the other posts'
+    value: float  # negative share of the day
     negative_posts: int
     posts: int
 
 
 def negative_spikes(days: Sequence[date], per_day: Mapping[date, Group]) -> list[Spike]:
-    """Days whose negative posts stand out (z-score above `SPIKE_Z`), most extreme first.
+    """Days whose negative share stands out, most extreme first.
 
-    `days` are every day from the first to the last post (days without posts count as
-    zero). Two kinds: the number of negative posts over all days; and the negative
-    share over days with at least `MIN_SPIKE_DAY_POSTS` posts, when there are
-    `MIN_SPIKE_DAYS` such days. Fewer than `MIN_SPIKE_DAYS` days: no spikes.
+    A spike is of the share of negative posts, never of volume: a day with ten times
+    the posts and the same share is no spike. `days` are every day from the first to
+    the last post; with fewer than `MIN_SPIKE_DAYS` there are no spikes. A day is judged
+    when it has at least `MIN_SPIKE_DAY_POSTS` posts; it is a spike when its negative
+    share is at least `SPIKE_MIN_RISE` above that of every other post of the window and
+    a one-sided two-proportion z-test finds it higher at `SPIKE_ALPHA`, divided by the
+    number of days judged (so a long window's many days do not make chance spikes).
     """
     if len(days) < MIN_SPIKE_DAYS:
         return []
     empty = Group()
     totals = [per_day.get(d, empty).posts for d in days]
     negatives = [per_day.get(d, empty).sentiments["negative"] for d in days]
+    all_posts, all_negative = sum(totals), sum(negatives)
+    judged = [
+        k
+        for k, total in enumerate(totals)
+        if total >= MIN_SPIKE_DAY_POSTS and all_posts - total >= MIN_SPIKE_DAY_POSTS
+    ]
+    if not judged:
+        return []
+    z_needed = NormalDist().inv_cdf(1 - SPIKE_ALPHA / len(judged))
     found: list[Spike] = []
-    for d, z, neg, total in zip(days, zscores(negatives), negatives, totals, strict=True):
-        if z > SPIKE_Z:
-            found.append(Spike(d, "negative_volume", r4(z), float(neg), neg, total))
-    busy = [i for i, t in enumerate(totals) if t >= MIN_SPIKE_DAY_POSTS]
-    if len(busy) >= MIN_SPIKE_DAYS:
-        values = [negatives[i] / totals[i] for i in busy]
-        for i, z, value in zip(busy, zscores(values), values, strict=True):
-            if z > SPIKE_Z:
-                found.append(
-                    Spike(days[i], "negative_share", r4(z), r4(value), negatives[i], totals[i])
-                )
-    found.sort(key=lambda s: (-s.z_score, s.day, s.kind))
+    for k in judged:
+        neg, total = negatives[k], totals[k]
+        rest_posts, rest_negative = all_posts - total, all_negative - neg
+        day_share, rest_share = neg / total, rest_negative / rest_posts
+        z = two_proportion_z(neg, total, rest_negative, rest_posts)
+        if day_share - rest_share >= SPIKE_MIN_RISE and z >= z_needed:
+            found.append(Spike(days[k], "negative_share", r4(z), r4(day_share), neg, total))
+    found.sort(key=lambda s: (-s.z_score, s.day))
     return found[:MAX_SPIKES]
+
+
+@dataclass(frozen=True, slots=True)
+class Concentration:
+    """Most of a window's posts fall in a few of its days (a collection burst, a crisis):
+    weekly trends over such a window measure when the data was gathered, not a change."""
+
+    days: int  # the fewest days that hold `posts_share` of the posts
+    span_days: int  # days from the first post's to the last post's
+    posts_share: float
+    first_day: date  # the first and last of those days
+    last_day: date
+
+
+def concentration(per_day: Mapping[date, int], span_days: int) -> Concentration | None:
+    """The window's concentration when at least `CONCENTRATED_POSTS` of its posts fall in
+    at most `CONCENTRATED_DAYS` of its `span_days` days; None when spread enough."""
+    total = sum(per_day.values())
+    if total <= 0 or span_days <= 0:
+        return None
+    busiest = sorted(per_day.items(), key=lambda kv: (-kv[1], kv[0]))
+    held = 0
+    chosen: list[date] = []
+    for day, count in busiest:
+        chosen.append(day)
+        held += count
+        if held >= CONCENTRATED_POSTS * total:
+            break
+    if len(chosen) > CONCENTRATED_DAYS * span_days:
+        return None
+    return Concentration(
+        days=len(chosen),
+        span_days=span_days,
+        posts_share=r4(held / total),
+        first_day=min(chosen),
+        last_day=max(chosen),
+    )
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def min_sample(total: int) -> int:
+    """Posts a segment of `total` compared posts needs before anything is said about it:
+    `MIN_SAMPLE_POSTS`, and `MIN_SAMPLE_SHARE` of the total."""
+    return max(MIN_SAMPLE_POSTS, math.ceil(MIN_SAMPLE_SHARE * total))
+
+
+def wilson(successes: int, n: int, z: float = CONFIDENCE_Z) -> tuple[float, float]:
+    """Wilson score interval of a proportion (successes out of n); (0, 1) when n = 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> float:
+    """z statistic of p1 - p2 with the pooled standard error (0 when it cannot be told)."""
+    if n1 <= 0 or n2 <= 0:
+        return 0.0
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return (x1 / n1 - x2 / n2) / se if se > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Lift:
+    """A segment's mean over the mean of all compared posts, with its 95% interval."""
+
+    lift: float
+    low: float
+    high: float
+
+    @property
+    def holds(self) -> bool:
+        """The segment engages above the others beyond chance (the interval is above 1)."""
+        return self.low > 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """Count, sum and sum of squares of some values (rates): enough for a mean and a
+    variance, and subtracted from a dimension's to get "the rest" in one pass."""
+
+    n: int
+    total: float
+    squares: float
+
+    @classmethod
+    def of(cls, values: Iterable[float]) -> Moments:
+        n, total, squares = 0, 0.0, 0.0
+        for v in values:
+            n += 1
+            total += v
+            squares += v * v
+        return cls(n, total, squares)
+
+    def __sub__(self, other: Moments) -> Moments:
+        return Moments(self.n - other.n, self.total - other.total, self.squares - other.squares)
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n if self.n else 0.0
+
+    @property
+    def variance(self) -> float:
+        """Sample variance (n - 1)."""
+        if self.n < 2:
+            return 0.0
+        return max(0.0, (self.squares - self.total * self.total / self.n) / (self.n - 1))
+
+
+def lift_interval(segment: Moments, rest: Moments) -> Lift | None:
+    """The lift of `segment` (e.g. the engagement rates of a slot's posts) over the mean
+    of `segment` + `rest`, with a 95% interval; None when it cannot be told (fewer than
+    two values on a side, or a side without any engagement).
+
+    The interval is the delta method's on log(R), R = segment mean / rest mean, whose
+    standard error is sqrt(var_s / (n_s m_s^2) + var_r / (n_r m_r^2)); the lift is
+    1 / (w + (1 - w) / R) with w the segment's share of the values, increasing in R, so
+    R's bounds give the lift's. A few viral posts widen the interval instead of making
+    a lift: a ratio of two tiny or noisy means is not claimed.
+    """
+    ns, nr = segment.n, rest.n
+    if ns < 2 or nr < 2:
+        return None
+    ms, mr = segment.mean, rest.mean
+    if ms <= 0 or mr <= 0:
+        return None
+    se = math.sqrt(segment.variance / (ns * ms * ms) + rest.variance / (nr * mr * mr))
+    ratio = ms / mr
+    w = ns / (ns + nr)
+
+    def as_lift(r: float) -> float:
+        return 1.0 / (w + (1.0 - w) / r)
+
+    return Lift(
+        lift=as_lift(ratio),
+        low=as_lift(ratio * math.exp(-CONFIDENCE_Z * se)),
+        high=as_lift(ratio * math.exp(CONFIDENCE_Z * se)),
+    )

@@ -3,6 +3,8 @@ the tenant's language (Spanish or English)."""
 
 from __future__ import annotations
 
+import math
+
 WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
@@ -17,9 +19,38 @@ def fmt_num(x: float, lang: str, digits: int = 0) -> str:
     return text
 
 
+RATE_SIGNIFICANT = 2  # significant digits of a percentage under 1%
+MAX_PCT_DIGITS = 6
+
+
+def _pct_digits(percent: float, digits: int, significant: int) -> int:
+    """Decimals that show `percent` with at least `significant` significant digits when
+    `digits` would write a non-zero value as 0 (never "0,00 %" for 0.004%)."""
+    size = abs(percent)
+    if size == 0 or size >= 10**-digits:
+        return digits
+    first = math.floor(math.log10(size))  # position of the first significant digit
+    return min(MAX_PCT_DIGITS, max(digits, significant - 1 - first))
+
+
 def fmt_pct(x: float, lang: str, digits: int = 1) -> str:
-    """0.342 -> "34.2%" (en) / "34,2 %" (es)."""
-    body = fmt_num(x * 100, lang, digits)
+    """0.342 -> "34.2%" (en) / "34,2 %" (es); a small non-zero value gets the decimals
+    it needs (0.00004 -> "0.0040%"), never "0.0%"; zero is "0%"."""
+    percent = x * 100
+    digits = 0 if percent == 0 else _pct_digits(percent, digits, RATE_SIGNIFICANT)
+    body = fmt_num(percent, lang, digits)
+    return f"{body} %" if lang == "es" else f"{body}%"
+
+
+def fmt_rate(x: float, lang: str) -> str:
+    """An engagement rate (or any small share) with the precision that makes it readable:
+    one decimal from 1% up (0.3651 -> "36,5 %"), two significant digits below
+    (0.0042 -> "0,42 %", 0.000123 -> "0,012 %"), 0 as "0 %"."""
+    percent = x * 100
+    digits = 0 if percent == 0 else _pct_digits(percent, 0, RATE_SIGNIFICANT)
+    if abs(round(percent, digits)) >= 1:
+        digits = 1
+    body = fmt_num(percent, lang, digits)
     return f"{body} %" if lang == "es" else f"{body}%"
 
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, timedelta
 
 import pytest
 
 from app.analyses.statistics import (
     AUDIENCE_FLOOR,
+    MIN_SAMPLE_POSTS,
+    MIN_SAMPLE_SHARE,
     Group,
+    Moments,
+    concentration,
     days_between,
     engagement_rate,
     groups,
+    lift_interval,
     mean,
+    min_sample,
     negative_spikes,
     share,
     shares,
@@ -21,6 +28,7 @@ from app.analyses.statistics import (
     trend,
     week_start,
     weeks_between,
+    wilson,
     zscores,
 )
 from tests.analyses.builders import post
@@ -105,29 +113,88 @@ def test_group_counts_means_and_sentiment() -> None:
     assert list(by_platform) == ["x"]
 
 
-def test_negative_spikes_need_a_baseline_and_stand_out() -> None:
-    days = days_between(date(2025, 4, 1), date(2025, 4, 14))
-    per_day: dict[date, Group] = {}
+def _days_of(days: list[date], per_day: dict[date, tuple[int, int]]) -> dict[date, Group]:
+    """A Group per day from (posts, negative posts)."""
+    out: dict[date, Group] = {}
     for day in days:
-        group = Group()
-        for n in range(10):
-            negative = (day == date(2025, 4, 10) and n < 8) or n == 0
-            group.add(post("x", sentiment_label="negative" if negative else "neutral"))
-        per_day[day] = group
+        posts, negative = per_day.get(day, (0, 0))
+        if posts:
+            group = Group()
+            for n in range(posts):
+                group.add(post("x", sentiment_label="negative" if n < negative else "neutral"))
+            out[day] = group
+    return out
+
+
+def test_negative_spikes_are_spikes_of_the_share_on_enough_posts() -> None:
+    days = days_between(date(2025, 4, 1), date(2025, 4, 14))
+    spike_day = date(2025, 4, 10)
+    per_day = _days_of(days, {d: (40, 24 if d == spike_day else 4) for d in days})
     found = negative_spikes(days, per_day)
-    assert {(s.day, s.kind) for s in found} == {
-        (date(2025, 4, 10), "negative_share"),
-        (date(2025, 4, 10), "negative_volume"),
-    }
-    assert [s.z_score for s in found] == sorted((s.z_score for s in found), reverse=True)
-    volume = next(s for s in found if s.kind == "negative_volume")
-    assert (volume.negative_posts, volume.posts, volume.value) == (8, 10, 8.0)
-    assert volume.z_score > 2
-    share_spike = next(s for s in found if s.kind == "negative_share")
-    assert share_spike.value == 0.8
+    assert [(s.day, s.kind) for s in found] == [(spike_day, "negative_share")]
+    spike = found[0]
+    assert (spike.negative_posts, spike.posts, spike.value) == (24, 40, 0.6)
+    # z of 24/40 against the other 13 days' 52/520, pooled standard error
+    pooled = 76 / 560
+    z = (0.6 - 0.1) / math.sqrt(pooled * (1 - pooled) * (1 / 40 + 1 / 520))
+    assert spike.z_score == round(z, 4)
     assert negative_spikes(days[:6], per_day) == []  # six days: no baseline to stand out from
-    quiet = {d: per_day[d] for d in days[:3]}  # days without posts count as zero
-    assert negative_spikes(days, quiet) == []  # 1 negative a day on 3 of 14 days: no spike
+    # Ten times the posts, the same share: no spike.
+    busy = _days_of(days, {d: (400 if d == spike_day else 40, 40 if d == spike_day else 4)
+                           for d in days})  # fmt: skip
+    assert negative_spikes(days, busy) == []
+    # All negative, but 29 posts: too few to judge.
+    small = _days_of(days, {d: (29, 29) if d == spike_day else (40, 4) for d in days})
+    assert negative_spikes(days, small) == []
+    # Significant on a large day, but only 5 points above the rest: not a spike.
+    mild = _days_of(days, {d: (2000, 300) if d == spike_day else (2000, 200) for d in days})
+    assert negative_spikes(days, mild) == []
+
+
+def test_min_sample_and_wilson() -> None:
+    assert min_sample(100) == MIN_SAMPLE_POSTS == 30
+    assert min_sample(6086) == math.ceil(MIN_SAMPLE_SHARE * 6086) == 122
+    low, high = wilson(3, 10)
+    assert (round(low, 4), round(high, 4)) == (0.1078, 0.6032)  # the textbook interval
+    assert wilson(0, 0) == (0.0, 1.0)
+    assert wilson(0, 50)[0] == 0.0
+    assert wilson(50, 50)[1] == 1.0
+
+
+def test_a_lift_holds_only_when_its_interval_is_above_one() -> None:
+    rest = Moments.of([0.010 + 0.001 * (i % 5) for i in range(400)])
+    clear = Moments.of([0.020 + 0.001 * (i % 5) for i in range(100)])
+    lift = lift_interval(clear, rest)
+    assert lift is not None
+    assert lift.holds
+    assert 1 < lift.low < lift.lift < lift.high
+    assert lift.lift == pytest.approx(clear.mean / ((clear.total + rest.total) / 500))
+    # Twenty posts at a high rate among noisy ones: a high point lift, no claim.
+    noisy = Moments.of([0.001] * 18 + [0.6, 0.6])
+    few = lift_interval(noisy, Moments.of([0.01 + 0.02 * (i % 3) for i in range(400)]))
+    assert few is not None
+    assert few.lift > 1.5
+    assert not few.holds
+    # No engagement on one side: nothing can be told.
+    assert lift_interval(Moments.of([0.0] * 40), rest) is None
+    assert lift_interval(Moments.of([0.1]), rest) is None
+
+
+def test_concentration() -> None:
+    first = date(2020, 6, 1)
+    spread = {first + timedelta(days=k): 10 for k in range(100)}
+    assert concentration(spread, 100) is None
+    burst = {first + timedelta(days=k): 1 for k in range(100)}
+    burst |= {first + timedelta(days=90 + k): 200 for k in range(5)}
+    found = concentration(burst, 100)
+    assert found is not None
+    assert found.days == 5
+    assert found.posts_share == round(1000 / 1095, 4)  # 95 days of 1 post, 5 of 200
+    assert (found.first_day, found.last_day) == (
+        first + timedelta(days=90),
+        first + timedelta(days=94),
+    )
+    assert concentration({first: 5}, 3) is None  # one of three days: a short window, no claim
 
 
 def test_stance_thresholds() -> None:

@@ -1,5 +1,7 @@
 """Q8 temporal, the payload section: the non-empty weekday x hour cells, weekday and hour
-totals, the weekly series and the window's trends."""
+totals, the weekly series, the window's trends (none when its posts are concentrated in a
+few days, with that concentration instead) and the best windows the local engine found
+(minimum sample and a lift that holds up)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from typing import Any
 
 from app.analyses.payload import trend_entry
 from app.analyses.question import Previous
-from app.analyses.questions.q08_temporal.local import cells
-from app.analyses.statistics import Group, r4
+from app.analyses.questions.q08_temporal.local import cells, compute
+from app.analyses.statistics import Group, min_sample, r4
 from app.analyses.window import Window
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -42,6 +44,10 @@ def section(window: Window, previous: Previous) -> dict[str, Any]:
             row["own_mean_engagement_rate"] = r4(group.own_rate_sum / group.own)
         cell_rows.append(row)
     empty = Group()
+    found = compute(window, previous)  # the best windows and the concentration
+    volume_trend, engagement_trend = window.volume_trend, window.engagement_trend
+    if found.concentration is not None:
+        volume_trend = engagement_trend = None
     return {
         "activity": {
             "timezone": window.tz_name,
@@ -75,7 +81,17 @@ def section(window: Window, previous: Previous) -> dict[str, Any]:
                 }
                 for week in window.week_range()
             ],
-            "volume_trend": trend_entry(window.volume_trend),
-            "engagement_trend": trend_entry(window.engagement_trend),
+            "volume_trend": trend_entry(volume_trend),
+            "engagement_trend": trend_entry(engagement_trend),
+            "concentration": found.concentration.model_dump(mode="json")
+            if found.concentration
+            else None,
+            "best_windows_basis": found.best_windows_basis,
+            "min_slot_posts": min_sample(
+                sum(1 for p in window.posts if p.is_own)
+                if found.best_windows_basis == "own"
+                else window.n
+            ),
+            "best_windows": [w.model_dump(mode="json") for w in found.best_windows],
         }
     }

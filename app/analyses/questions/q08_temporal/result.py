@@ -11,6 +11,7 @@ from app.analyses.questions.parts import (
     Direction,
     Part,
     Result,
+    share_doc,
 )
 
 
@@ -32,6 +33,12 @@ class TimeWindow(Part):
     posts: int = Field(ge=0, description="Posts in the slot (of the basis).")
     mean_engagement_rate: float = Field(ge=0, le=1, description="Mean engagement rate of the slot.")
     lift: float = Field(ge=0, description="Slot rate / mean rate of the basis.")
+    lift_low: float = Field(
+        ge=0,
+        description="Lower bound of the lift's 95% interval (slot against the other posts of "
+        "the basis); above 1 for every best window.",
+    )
+    lift_high: float = Field(ge=0, description="Upper bound of the lift's 95% interval.")
 
 
 class WeekPoint(Part):
@@ -52,6 +59,16 @@ class Trend(Part):
     )
 
 
+class Concentration(Part):
+    """Most posts of the window fall in a few of its days: no weekly trend is reported."""
+
+    days: int = Field(ge=1, description="The fewest days that hold posts_share of the posts.")
+    span_days: int = Field(ge=1, description="Days from the first post's to the last post's.")
+    posts_share: float = Field(ge=0, le=1, description=share_doc("posts in those days / all posts"))
+    first_day: date = Field(description="First of those days (tenant time zone).")
+    last_day: date = Field(description="Last of those days (tenant time zone).")
+
+
 class TemporalResult(Result):
     """Q8: when posts are published and when they engage (tenant time zone)."""
 
@@ -61,14 +78,21 @@ class TemporalResult(Result):
         description="Posts the best windows are ranked on: own posts, or all if too few."
     )
     best_windows: list[TimeWindow] = Field(
-        description="Up to 3 slots with the highest engagement rate among slots with enough posts."
+        description="Up to 3 slots with the highest engagement rate among slots with the minimum "
+        "sample (30 posts and 2% of the basis) whose lift holds up (95% interval above 1)."
     )
     weekly: list[WeekPoint] = Field(description="Weekly volume and engagement, oldest first.")
     volume_trend: Trend | None = Field(
-        description="Trend of weekly post volume (null with fewer than 3 weeks)."
+        description="Trend of weekly post volume (null with fewer than 3 weeks, or when the "
+        "posts are concentrated)."
     )
     engagement_trend: Trend | None = Field(
-        description="Trend of weekly mean engagement (null with fewer than 3 weeks)."
+        description="Trend of weekly mean engagement (null with fewer than 3 weeks, or when "
+        "the posts are concentrated)."
+    )
+    concentration: Concentration | None = Field(
+        description="Set when at least 80% of the posts fall in at most 20% of the days: a "
+        "trend would show when the data was collected, so none is reported."
     )
 
     model_config = ConfigDict(
@@ -93,9 +117,11 @@ class TemporalResult(Result):
                             "weekday": 3,
                             "hour": 19,
                             "label": "jueves 19:00",
-                            "posts": 9,
+                            "posts": 41,
                             "mean_engagement_rate": 0.041,
                             "lift": 1.9,
+                            "lift_low": 1.3,
+                            "lift_high": 2.6,
                         }
                     ],
                     "weekly": [{"week_start": "2025-03-03", "posts": 96, "mean_engagement": 120.4}],
@@ -109,6 +135,7 @@ class TemporalResult(Result):
                         "relative_slope": -0.027,
                         "direction": "falling",
                     },
+                    "concentration": None,
                     "notes": [],
                 }
             ]
