@@ -135,29 +135,16 @@ def _polarity(emos: tuple[tuple[int, float], ...]) -> int:
     return 0
 
 
-def _composed(
-    key: str,
-    entry: Entry,
-    has_valence: bool,
-    has_emotions: bool,
-    words: Mapping[str, Entry],
-    modifiers: Mapping[str, Any],
-) -> Entry:
-    """A phrase's entry with what only its words say filled in: the valence of its words
-    (an intensifier boosting the next one) when it has none and they agree with its
-    emotions, and their emotions when it has none and they agree with its valence
-    ("gracias por nada" does not get joy).
-    Phrases with a negator or a contrast word are idioms and stay as listed."""
-    parts = key.split(" ")
-    blocked = {_key(w) for w in (*modifiers["negators"], *modifiers["contrast"])}
-    if blocked.intersection(parts):
-        return entry
+def _words_of(
+    key: str, words: Mapping[str, Entry], modifiers: Mapping[str, Any]
+) -> tuple[float, dict[int, float]]:
+    """(sum of the valences of a phrase's words, an intensifier boosting the next one; the
+    strongest weight of each emotion its words carry)."""
     boosts = {_key(w): float(v) for w, v in modifiers["intensifiers"].items()}
-    valence, emos = entry
     total = 0.0
     boost = 1.0
     found: dict[int, float] = {}
-    for part in parts:
+    for part in key.split(" "):
         if part in boosts:
             boost = 1.0 + boosts[part]
             continue
@@ -167,8 +154,28 @@ def _composed(
             for i, w in word[1]:
                 found[i] = max(found.get(i, 0.0), w)
         boost = 1.0
+    return round(total, 4), found
+
+
+def _composed(
+    key: str,
+    entry: Entry,
+    has_valence: bool,
+    has_emotions: bool,
+    words: Mapping[str, Entry],
+    modifiers: Mapping[str, Any],
+) -> Entry:
+    """A phrase's entry with what only its words say filled in: the valence of its words
+    when it has none and they agree with its emotions, and their emotions when it has none
+    and they agree with its valence ("gracias por nada" does not get joy). Phrases with a
+    negator or a contrast word are idioms and stay as listed."""
+    blocked = {_key(w) for w in (*modifiers["negators"], *modifiers["contrast"])}
+    if blocked.intersection(key.split(" ")):
+        return entry
+    valence, emos = entry
+    total, found = _words_of(key, words, modifiers)
     if not has_valence and _polarity(emos) * total > 0 and abs(total) > abs(valence):
-        valence = round(total, 4)  # stronger than the default an emotion alone gives
+        valence = total  # stronger than the default an emotion alone gives
     if not has_emotions and valence:
         agree = _POSITIVE_EMOTIONS if valence > 0 else _NEGATIVE_EMOTIONS
         emos = tuple(sorted((i, w) for i, w in found.items() if i in agree))
@@ -218,6 +225,12 @@ class Lexicon:
                 entries[key] = _composed(
                     key, entry, key in sentiment, key in emo_map, entries, modifiers
                 )
+        # Reply formulas ("gracias por escribirnos", "un saludo") are politeness, not
+        # emotion: their words' valence, no emotion.
+        for phrase in modifiers["courtesy"]:
+            key = _key(phrase)
+            listed = sentiment.get(key)
+            entries[key] = (_words_of(key, entries, modifiers)[0] if listed is None else listed, ())
         # Every laugh is normalised to LAUGH; its valence is set here, not in the word lists.
         laugh_emos = entries.get(LAUGH, (0.0, ((EMO_INDEX["joy"], 1.0),)))[1]
         entries[LAUGH] = (_LAUGH_VALENCE.get(lang, 0.5), laugh_emos)
@@ -391,9 +404,9 @@ def _weights(groups: dict[str, list[str]]) -> dict[str, float]:
 @cache
 def _raw(lang: str) -> tuple[dict[str, float], dict[str, dict[str, float]], dict[str, Any]]:
     sentiment = _weights(_read_json(f"sentiment_{lang}.json")["weights"])
-    emo_raw = _read_json(f"emotion_{lang}.json")["emotions"]
-    emotions = {emo: _weights(groups) for emo, groups in emo_raw.items()}
-    modifiers = _read_json("modifiers.json")[lang]
+    emo_file = _read_json(f"emotion_{lang}.json")
+    emotions = {emo: _weights(groups) for emo, groups in emo_file["emotions"].items()}
+    modifiers = {**_read_json("modifiers.json")[lang], "courtesy": emo_file["courtesy"]}
     return sentiment, emotions, modifiers
 
 
@@ -431,6 +444,7 @@ def _build_lexicon(lang: str) -> Lexicon:
         "contrast": sorted(set(es_m["contrast"]) | set(en_m["contrast"])),
         "intensifiers": {**en_m["intensifiers"], **es_m["intensifiers"]},
         "resolvers": sorted(set(es_m["resolvers"]) | set(en_m["resolvers"])),
+        "courtesy": sorted(set(es_m["courtesy"]) | set(en_m["courtesy"])),
     }
     return Lexicon(
         "und", sentiment, emotions, modifiers, all_stopwords(), ("es", "en"), all_stopwords()

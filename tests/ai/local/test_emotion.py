@@ -130,6 +130,20 @@ def test_a_resolved_complaint_is_not_a_complaint() -> None:
     assert fixed.sentiment_label != "negative"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hola Carlos, gracias por escribirnos. Un saludo",
+        "Gracias a ti por escribirnos. ¡Saludos!",
+        "Thanks for reaching out, kind regards",
+    ],
+)
+def test_a_reply_formula_is_politeness_not_joy(text: str) -> None:
+    result = analyze_text(text)
+    assert result.emotion_label == "neutral"
+    assert result.sentiment_label != "negative"
+
+
 async def test_analyze_text_reads_gratitude_as_gratitude(
     client: httpx.AsyncClient, tenant_a: TenantWorld
 ) -> None:
