@@ -9,7 +9,6 @@ import pytest
 
 from app.ai.local.frames import detect_frames
 from app.analyses.questions.q01_emotions.result import EmotionsResult
-from app.analyses.questions.q02_personality.result import PersonalityResult
 from app.analyses.questions.q03_topics.local import trend
 from app.analyses.questions.q03_topics.result import TopicsResult
 from app.analyses.questions.q04_frames.result import FramesResult
@@ -262,36 +261,6 @@ def test_q3_trend_rule() -> None:
     assert trend(20, 100, 22, 100).direction == "stable"
     flat = trend(0, 0, 5, 10)
     assert (flat.direction, flat.share_second_half) == ("stable", 0.5)
-
-
-def test_q2_personality_on_own_posts() -> None:
-    own = {"is_own": True, "platform": "instagram"}
-    posts = [
-        post("Zapatillas trail resistentes para la montaña y el barro", **own),
-        post("Built to last: tough and durable for every mountain trail", **own),
-        post("Aventura sin límites en la sierra, con garra", **own),
-        post("Gracias comunidad por su confianza", **own),
-        post("Me encanta, qué elegante y exclusivo"),  # a customer: ignored
-    ]
-    result = answer("q2", window_for(posts, lang="es"))
-    assert isinstance(result, PersonalityResult)
-    assert result.posts_analyzed == result.own_posts == 4
-    assert result.dominant_dimension == "ruggedness"
-    dims = {d.dimension: d for d in result.dimensions}
-    assert dims["ruggedness"].score == 0.75
-    assert dims["sincerity"].score == 0.25
-    assert dims["sophistication"].score == 0.0
-    assert abs(sum(d.relative_weight for d in result.dimensions) - 1.0) < 1e-9
-    terms = dims["ruggedness"].matched_terms
-    assert (terms[0].term, terms[0].count) == ("trail", 2)
-    assert len(terms) == 8  # the most frequent ones
-    assert posts[0].id in dims["ruggedness"].example_post_ids
-
-    none = answer("q2", window_for(posts[-1:]))
-    assert isinstance(none, PersonalityResult)
-    assert none.posts_analyzed == 0
-    assert none.dominant_dimension is None
-    assert any("No posts by the brand's own accounts" in n for n in none.notes)
 
 
 def test_detect_frames() -> None:

@@ -38,6 +38,20 @@ class DimensionScore(Part):
     example_post_ids: list[str] = Field(description="Up to 3 own posts using these terms.")
 
 
+class DistinctiveTerm(Part):
+    term: str = Field(
+        description="A word (lemma) or pair of words of the brand's own posts, e.g. 'app', "
+        "'pago innovador'."
+    )
+    own_posts: int = Field(ge=0, description="Own posts using it.")
+    own_share: float = Field(
+        ge=0, le=1, description=share_doc("Share of the brand's own posts using it")
+    )
+    other_share: float = Field(
+        ge=0, le=1, description=share_doc("Share of everyone else's posts using it")
+    )
+
+
 PersonalityDimension = Literal[
     "sincerity", "excitement", "competence", "sophistication", "ruggedness"
 ]
@@ -46,18 +60,40 @@ PersonalityDimension = Literal[
 class PersonalityResult(Result):
     """Q2: the brand personality its own posts project (Aaker's five dimensions).
 
-    `posts_analyzed` counts the brand's own posts only.
+    `posts_analyzed` counts the brand's own posts only: flagged as its own or written by
+    one of its handles, retweets left out, each text once. Customer-service boilerplate
+    (greetings, thanks, requests for details) is not evidence. With fewer than
+    `min_own_posts` own posts no dimension is named.
     """
 
-    own_posts: int = Field(ge=0, description="Posts published by the brand's own accounts.")
+    own_posts: int = Field(
+        ge=0,
+        description="Distinct posts by the brand's own accounts (flagged as its own or written "
+        "by one of its handles; retweets left out).",
+    )
+    min_own_posts: int = Field(
+        ge=0, description="Own posts needed before a dominant dimension is named."
+    )
+    boilerplate_posts: int = Field(
+        ge=0,
+        description="Own posts made only of customer-service boilerplate (greetings, thanks, "
+        "requests for details or a direct message): no evidence of personality.",
+    )
+    distinctive_terms: list[DistinctiveTerm] = Field(
+        description="Up to 10 terms far more frequent in the brand's own posts than in "
+        "everyone else's, boilerplate and the brand's names left out, strongest first: the "
+        "evidence of its voice (empty below min_own_posts)."
+    )
     dimensions: list[DimensionScore] = Field(
         description="The five dimensions, highest score first."
     )
     dominant_dimension: PersonalityDimension | None = Field(
-        description="Dimension with the highest score (null when no own post matched any term)."
+        description="Dimension with the highest score (null when no own post matched any term "
+        "or there are fewer than min_own_posts own posts)."
     )
     weakest_dimension: PersonalityDimension | None = Field(
-        description="Dimension with the lowest score (null when no own post matched any term)."
+        description="Dimension with the lowest score (null when no own post matched any term "
+        "or there are fewer than min_own_posts own posts)."
     )
 
     model_config = ConfigDict(
@@ -66,6 +102,22 @@ class PersonalityResult(Result):
                 {
                     "posts_analyzed": 248,
                     "own_posts": 248,
+                    "min_own_posts": 30,
+                    "boilerplate_posts": 121,
+                    "distinctive_terms": [
+                        {
+                            "term": "educación financiera",
+                            "own_posts": 19,
+                            "own_share": 0.0766,
+                            "other_share": 0.0021,
+                        },
+                        {
+                            "term": "app",
+                            "own_posts": 27,
+                            "own_share": 0.1089,
+                            "other_share": 0.0312,
+                        },
+                    ],
                     "dimensions": [
                         {
                             "dimension": "competence",
@@ -83,7 +135,7 @@ class PersonalityResult(Result):
                             "score": 0.3,
                             "relative_weight": 0.25,
                             "matched_posts": 74,
-                            "matched_terms": [{"term": "gracias", "count": 18}],
+                            "matched_terms": [{"term": "comunidad", "count": 18}],
                             "example_post_ids": [],
                         },
                     ],
