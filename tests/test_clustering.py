@@ -1,11 +1,16 @@
 """Engagement clustering through the API on real PostgreSQL: three well-separated
 profiles come back as three clusters of the right sizes and names, new posts are placed
 in the expected cluster, too few posts is a 422, other tenants see nothing, and every
-training is audited."""
+training is audited. Retweets and copies count once and take no engagement credit;
+names are distinct, in the tenant's language (also on the real BBVA tweets, when
+../shared/data is there)."""
 
 from __future__ import annotations
 
+import csv
 import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +21,9 @@ from app.clustering import service
 from app.clustering.models import PostClusterAssignment, PostClusterModel
 from app.core.enums import Role
 from app.core.errors import Conflict
+from app.posts.models import Post
 from app.tenants.models import AuditEvent
-from tests.clustering.seed import QUIET, TALKY, VIRAL, add_profile_posts
+from tests.clustering.seed import PROFILES_START, QUIET, TALKY, VIRAL, add_profile_posts
 from tests.factories import TenantWorld, assert_problem
 from tests.forecasting.seed import analyst
 
@@ -47,13 +53,16 @@ async def test_three_profiles_give_three_named_clusters(
     assert model["silhouette"] > 0.8
     assert model["silhouette"] == max(model["parameters"]["silhouette_by_k"].values())
     assert set(model["parameters"]["silhouette_by_k"]) == {str(k) for k in range(2, 9)}
+    assert (model["n_clustered"], model["retweets"], model["duplicates"]) == (27, 0, 0)
     clusters = model["clusters"]
     assert [c["size"] for c in clusters] == [12, 9, 6]
+    assert [c["distinct"] for c in clusters] == [12, 9, 6]
     assert [c["share"] for c in clusters] == pytest.approx([12 / 27, 9 / 27, 6 / 27])
-    assert clusters[0]["name"] == "viral shares"
-    assert clusters[1]["name"].startswith("high comments")
-    assert "low likes" in clusters[1]["name"]
-    assert clusters[2]["name"] == "low engagement"
+    # Named in the tenant's language (Spanish by default) by what sets each apart.
+    assert clusters[0]["name"].startswith("muchos compartidos")
+    assert clusters[1]["name"].startswith("muchos comentarios")
+    assert "pocos" in clusters[1]["name"]
+    assert clusters[2]["name"] == "baja interacción"
     # Centroids in original units: close to the generating rates per 1,000 followers.
     for cluster, rates in zip(clusters, (VIRAL, TALKY, QUIET), strict=True):
         per_1k = cluster["centroid_per_1k"]
@@ -220,3 +229,199 @@ async def test_a_post_deleted_while_clustering_is_a_conflict(
         .where(PostClusterModel.tenant_id == tenant_a.tenant.id)
     )
     assert count.scalar_one() == 0
+
+
+RETWEETED = "¡Gran sorteo! Gana un viaje pagando con tu tarjeta https://t.co/x1"
+
+
+def _post(w: TenantWorld, n: int, text: str, **figures: object) -> Post:
+    account = w.accounts[n % 2]
+    return Post(
+        tenant_id=w.tenant.id,
+        client_id=w.client.id,
+        account_id=account.id,
+        platform=account.platform,
+        external_id=f"copy-{n}",
+        author_handle=f"fan{n}",
+        text=text,
+        published_at=PROFILES_START + timedelta(days=3, minutes=n),
+        **figures,
+    )
+
+
+async def _profiles_and_retweets(session: AsyncSession, w: TenantWorld) -> dict[str, set[str]]:
+    """27 profile posts, 40 retweets of a viral text whose original is not in the window
+    (each carrying the original's 9,000 shares, as X reports them; 5 of them flagged
+    `is_retweet` with the bare text), and an own post copied 6 times (4 retweets, 2
+    identical texts without engagement)."""
+    viral, talky, quiet = await add_profile_posts(
+        session, w, [(VIRAL, 2000, 9), (TALKY, 5000, 8), (QUIET, 10000, 10)]
+    )
+    retweets = [
+        _post(
+            w,
+            i,
+            f"RT @famosa: {RETWEETED}" if i >= 5 else RETWEETED,
+            is_retweet=i < 5,
+            author_followers=200 + 10 * i,
+            shares=9000,
+        )
+        for i in range(40)
+    ]
+    launch = "Nueva app BBVA: abre tu cuenta en minutos"
+    original = _post(
+        w, 100, launch, author_followers=2000, likes=100, comments=10, shares=800, views=10000
+    )
+    copies = [_post(w, 101 + i, f"RT @brandA: {launch}", shares=800) for i in range(4)]
+    copies += [_post(w, 105 + i, launch.upper(), author_followers=50) for i in range(2)]
+    session.add_all([*retweets, original, *copies])
+    await session.flush()
+
+    def ids(posts: list[Post]) -> set[str]:
+        return {str(p.id) for p in posts}
+
+    return {
+        "viral": ids(viral),
+        "talky": ids(talky),
+        "quiet": ids(quiet),
+        "retweets": ids(retweets),
+        "original": ids([original]),
+        "copies": ids(copies),
+    }
+
+
+async def _cluster_pages(
+    client: httpx.AsyncClient, w: TenantWorld, k: int
+) -> list[list[dict[str, object]]]:
+    pages = []
+    for index in range(k):
+        r = await client.get(
+            _url(w, "/latest/posts"), params={"cluster": index, "limit": 200}, headers=w.headers()
+        )
+        assert r.status_code == 200, r.text
+        pages.append(r.json()["items"])
+    return pages
+
+
+async def test_retweets_of_one_viral_text_make_no_cluster(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    groups = await _profiles_and_retweets(session, tenant_a)
+    r = await client.post(_url(tenant_a), json=WINDOW, headers=tenant_a.headers(Role.analyst))
+    assert r.status_code == 201, r.text
+    model = r.json()
+    assert model["n_posts"] == 27 + 40 + 7
+    # One item per original text; the retweeted text, known only from retweets, is placed.
+    assert model["n_clustered"] == 27 + 1
+    assert (model["retweets"], model["duplicates"]) == (44, 2)
+    pages = await _cluster_pages(client, tenant_a, model["k"])
+    assert sum(len(p) for p in pages) == model["n_posts"]  # every post is listed
+    where = {str(p["post_id"]): i for i, page in enumerate(pages) for p in page}
+    # The retweets make no cluster of their own: they sit, all together, with the posts
+    # that earned no more than they did (the quiet ones), and their cluster is not viral.
+    (home,) = {where[i] for i in groups["retweets"]}
+    assert {where[i] for i in groups["quiet"]} == {home}
+    assert all(any(not p["is_retweet"] for p in page) for page in pages)
+    cluster = model["clusters"][home]
+    assert cluster["retweets"] == 40
+    assert cluster["distinct"] == 11
+    assert cluster["mean_counts"]["shares"] < 5  # no retweeter credited with 9,000 shares
+    assert cluster["profile"]["shares"] < 0
+    assert "compartidos" not in cluster["name"] or "pocos" in cluster["name"]
+    # The own post's copies follow it, with its distance.
+    (launch,) = {where[i] for i in groups["original"]}
+    assert {where[i] for i in groups["copies"]} == {launch}
+    assert {where[i] for i in groups["viral"]} == {launch}
+    distances = {
+        p["distance"]
+        for p in pages[launch]
+        if str(p["post_id"]) in groups["copies"] | groups["original"]
+    }
+    assert len(distances) == 1
+    names = [c["name"] for c in model["clusters"]]
+    assert len(set(names)) == len(names)
+
+
+# Two liked profiles, both far above the quiet one in likes alone (the old names:
+# "high likes" and "high likes (2)").
+VERY_LIKED = (300.0, 0.0, 0.0, 0.0)
+LIKED = (100.0, 0.0, 0.0, 0.0)
+UNLIKED = (2.0, 0.0, 0.0, 0.0)
+
+
+async def test_clusters_sharing_their_top_feature_get_distinct_names(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    await add_profile_posts(
+        session, tenant_a, [(VERY_LIKED, 2000, 8), (LIKED, 2000, 8), (UNLIKED, 2000, 16)]
+    )
+    for language in ("en", "es"):
+        r = await client.patch(
+            "/api/v1/tenant", json={"language": language}, headers=tenant_a.headers(Role.owner)
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            _url(tenant_a), json={**WINDOW, "k": 3}, headers=tenant_a.headers(Role.analyst)
+        )
+        assert r.status_code == 201, r.text
+        clusters = r.json()["clusters"]
+        assert [c["size"] for c in clusters] == [16, 8, 8]
+        names = [c["name"] for c in clusters]
+        assert len(set(names)) == 3, names
+        assert not any("(" in n for n in names)
+        by_likes = sorted(clusters, key=lambda c: -c["profile"]["likes"])
+        liked = {"en": "likes", "es": "me gusta"}[language]
+        assert all(liked in c["name"] for c in by_likes)
+        very = {"en": "very high likes", "es": "muchísimos me gusta"}[language]
+        assert by_likes[0]["name"] == very
+
+
+BBVA = Path(__file__).resolve().parents[2] / "shared" / "data" / "posts" / "bbva_2020" / "BBVA.csv"
+
+
+def _bbva_posts(w: TenantWorld) -> list[Post]:
+    """The BBVA tweets as posts: text, published_at, likes, retweets as shares, author."""
+    posts = []
+    with BBVA.open(newline="", encoding="utf-8") as f:
+        for n, row in enumerate(csv.DictReader(f)):
+            account = w.accounts[0]  # the x account
+            posts.append(
+                Post(
+                    tenant_id=w.tenant.id,
+                    client_id=w.client.id,
+                    account_id=account.id,
+                    platform=account.platform,
+                    external_id=f"bbva-{n}",
+                    author_handle=row["screen_Name"][:100],
+                    author_followers=int(float(row["followers"] or 0)),
+                    text=row["full_text"],
+                    published_at=datetime.fromisoformat(row["created_at"]).replace(tzinfo=UTC),
+                    likes=int(float(row["favorite_count"] or 0)),
+                    shares=int(float(row["retweet_count"] or 0)),
+                )
+            )
+    return posts
+
+
+@pytest.mark.skipif(not BBVA.exists(), reason="../shared/data is not here")
+async def test_bbva_tweets_give_distinct_names_and_no_retweet_cluster(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    posts = _bbva_posts(tenant_a)
+    session.add_all(posts)
+    await session.flush()
+    window = {"since": "2020-01-01T00:00:00Z", "until": "2021-01-01T00:00:00Z"}
+    r = await client.post(_url(tenant_a), json=window, headers=tenant_a.headers(Role.analyst))
+    assert r.status_code == 201, r.text
+    model = r.json()
+    assert model["n_posts"] == len(posts)
+    retweets = sum(p.text.startswith("RT @") for p in posts)
+    assert model["retweets"] == retweets
+    assert model["n_clustered"] < len(posts) - retweets + 1000  # copies counted once
+    names = [c["name"] for c in model["clusters"]]
+    assert len(set(names)) == len(names), names
+    assert not any("(" in n for n in names)
+    # No cluster is the retweets: each has distinct texts of its own, and the retweets
+    # sit where their own (zero) engagement puts them, not in a "many shares" cluster.
+    for cluster in model["clusters"]:
+        assert cluster["retweets"] < cluster["size"] / 2 or cluster["profile"]["shares"] <= 0

@@ -50,6 +50,22 @@ class PostClusterModel(IdMixin, TimestampMixin, TenantMixin, Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONB)
     clusters: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
 
+    # Counts kept in `parameters` (no columns): None for versions trained before copies
+    # of one text were counted once.
+    @property
+    def n_clustered(self) -> int:
+        return int(self.parameters.get("n_clustered", self.n_posts))
+
+    @property
+    def retweets(self) -> int | None:
+        value = self.parameters.get("retweets")
+        return None if value is None else int(value)
+
+    @property
+    def duplicates(self) -> int | None:
+        value = self.parameters.get("duplicates")
+        return None if value is None else int(value)
+
 
 class PostClusterAssignment(TenantMixin, Base):
     """The cluster each post fell in, per model version.

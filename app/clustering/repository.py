@@ -96,6 +96,7 @@ class AssignmentRepository(TenantRepository[PostClusterAssignment]):
                 Post.shares,
                 Post.views,
                 Post.text,
+                Post.is_retweet,
             )
             .join(Post, Post.id == PostClusterAssignment.post_id)
             .where(PostClusterAssignment.model_id == model_id, Post.tenant_id == self.tenant_id)
@@ -136,6 +137,8 @@ class PostEngagementRepository(TenantRepository[Post]):
             Post.views,
             Post.author_followers,
             Post.reach,
+            Post.text,
+            Post.is_retweet,
         ).where(Post.client_id == client_id)
         if since:
             query = query.where(Post.published_at >= since)
@@ -143,8 +146,10 @@ class PostEngagementRepository(TenantRepository[Post]):
             query = query.where(Post.published_at < until)
         if platforms:
             query = query.where(Post.platform.in_(platforms))
-        # A fixed order makes the same selection give the same clustering.
-        return list((await self.session.execute(query.order_by(Post.id))).all())
+        # Publication order (the first copy of a text stands for it); a fixed order makes
+        # the same selection give the same clustering.
+        query = query.order_by(Post.published_at, Post.id)
+        return list((await self.session.execute(query)).all())
 
 
 __all__ = [

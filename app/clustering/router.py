@@ -37,7 +37,15 @@ ModelPath = Annotated[
     summary="Cluster the client's posts by engagement (a new model version)",
     description="Features: likes, comments, shares and views per 1,000 audience (author "
     "followers, else reach), log1p, standardised. k-means for k = 2..8 keeping the best "
-    "silhouette, unless `k` is given. Needs at least 3 posts per cluster (422 otherwise).",
+    "silhouette, unless `k` is given. Needs at least 3 distinct posts per cluster (422 "
+    "otherwise).\n\nRetweets and copies count once: posts with one text (a retweet "
+    '"RT @user: ...", a post flagged `is_retweet`, an identical text) are clustered as '
+    "one item, the original when it is in the selection; a retweet carries the original's "
+    "counts, so a text known only from retweets is not clustered but placed where zero "
+    "engagement falls, and retweets never make a cluster look viral. Every copy is "
+    "assigned to its original's cluster (listed by `.../posts?cluster=i`, counted in "
+    "`size`); `n_clustered`, `retweets` and `duplicates` say how many. Names say what "
+    "sets each cluster apart from the others, in the tenant's language, and are distinct.",
     responses=TRAIN,
 )
 async def train_clusters(
@@ -88,6 +96,9 @@ async def get_cluster_model(
     "/{model_id}/posts",
     response_model=Page[ClusterPostOut],
     summary="Posts of a clustering (or of one cluster), most typical first",
+    description="Every post of the selection, retweets and copies included: a copy of "
+    "another post's text is listed in its original's cluster with the original's distance "
+    "(`is_retweet` marks retweets).",
     responses=READ,
 )
 async def list_cluster_posts(
@@ -106,7 +117,13 @@ async def list_cluster_posts(
     names = stored.parameters["names"]
     return Page(
         items=[
-            ClusterPostOut.model_validate({**r._mapping, "cluster_name": names[r.cluster]})
+            ClusterPostOut.model_validate(
+                {
+                    **r._mapping,
+                    "cluster_name": names[r.cluster],
+                    "is_retweet": service.is_retweet(r),
+                }
+            )
             for r in rows
         ],
         total=total,

@@ -12,13 +12,16 @@ from app.core.schemas import Count, StrictModel, UtcDatetime
 _RATES_EXAMPLE: dict[str, Any] = {"likes": 48.5, "comments": 5.2, "shares": 384.3, "views": 5069.3}
 _CLUSTER_EXAMPLE: dict[str, Any] = {
     "index": 0,
-    "name": "viral shares",
+    "name": "high shares, high views",
     "size": 12,
     "share": 0.44,
     "profile": {"likes": 1.09, "comments": -0.31, "shares": 1.11, "views": 0.93},
     "centroid_per_1k": _RATES_EXAMPLE,
     "mean_counts": {"likes": 101.0, "comments": 10.0, "shares": 790.0, "views": 10400.0},
     "median_audience": 2050.0,
+    "distinct": 10,
+    "retweets": 2,
+    "terms": ["sorteo", "premio"],
 }
 
 
@@ -63,13 +66,31 @@ class ClusterOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_CLUSTER_EXAMPLE]})
 
     index: int
-    name: str = Field(description="From the centroid relative to the mean post of the set")
-    size: int = Field(description="Posts in the cluster at training time")
-    share: float
+    name: str = Field(
+        description="What sets the cluster apart from the other clusters (its most "
+        "distinctive features, then words), in the tenant's language; distinct within a "
+        "clustering"
+    )
+    size: int = Field(
+        description="Posts in the cluster at training time, retweets and copies included"
+    )
+    share: float = Field(description="size / n_posts")
     profile: Rates = Field(description="Centroid in standard deviations from the mean post")
     centroid_per_1k: Rates = Field(description="Centroid per 1,000 audience (original units)")
-    mean_counts: Rates = Field(description="Average raw counts of the cluster's posts")
+    mean_counts: Rates = Field(
+        description="Average counts of the cluster's distinct texts (a retweet counts zero)"
+    )
     median_audience: float
+    distinct: int | None = Field(
+        default=None,
+        description="Distinct texts in the cluster (null: trained before copies counted once)",
+    )
+    retweets: int | None = Field(
+        default=None, description="Posts of the cluster that are retweets (null: not counted)"
+    )
+    terms: list[str] = Field(
+        default_factory=list, description="Words far more common here than in other clusters"
+    )
 
 
 class ClusterModelOut(BaseModel):
@@ -81,7 +102,19 @@ class ClusterModelOut(BaseModel):
     k: int
     k_selection: str = Field(description="`silhouette` (chosen among 2..8) or `given`")
     silhouette: float = Field(description="Mean silhouette of the kept clustering (-1..1)")
-    n_posts: int
+    n_posts: int = Field(description="Posts of the selection; each is assigned a cluster")
+    n_clustered: int = Field(
+        description="Distinct original texts clustered: copies of one text (retweets, posts "
+        "flagged `is_retweet`, identical texts) count once and follow their original's "
+        "cluster; texts known only from retweets are placed with zero engagement"
+    )
+    retweets: int | None = Field(
+        description='Posts that are retweets (flagged, or "RT @user: ..."); their own '
+        "engagement counts zero. null: trained before copies were counted"
+    )
+    duplicates: int | None = Field(
+        description="Posts that repeat another post's text without being retweets"
+    )
     filters: dict[str, Any]
     parameters: dict[str, Any] = Field(
         description="Scaler means/stds, centroids (standard units), names, silhouette by k"
@@ -106,6 +139,10 @@ class ClusterPostOut(BaseModel):
     shares: int
     views: int
     text: str
+    is_retweet: bool = Field(
+        description='A retweet (flagged, or "RT @user: ..."): listed in its original\'s '
+        "cluster with the original's distance, or with zero engagement of its own"
+    )
 
 
 _AUDIENCE: dict[str, Any] = {"type": "integer", "minimum": 1}
@@ -162,10 +199,10 @@ class AssignOut(BaseModel):
                     "model_id": "5b0c7e0e-8f0b-4a53-9d1e-2b1f0c7e9a10",
                     "version": 2,
                     "cluster": 0,
-                    "name": "viral shares",
+                    "name": "high shares, high views",
                     "per_1k": _RATES_EXAMPLE,
                     "distances": [
-                        {"cluster": 0, "name": "viral shares", "distance": 0.12},
+                        {"cluster": 0, "name": "high shares, high views", "distance": 0.12},
                         {"cluster": 1, "name": "low engagement", "distance": 3.9},
                     ],
                 }

@@ -15,8 +15,9 @@ import numpy as np
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.ai.local.text import retweet_of
 from app.clients import service as clients_service
-from app.clustering import model
+from app.clustering import model, wording
 from app.clustering.models import PostClusterModel
 from app.clustering.repository import (
     AssignmentRepository,
@@ -31,6 +32,7 @@ from app.core.db import Database
 from app.core.errors import Conflict, NotFound, UnprocessableEntity
 from app.core.repository import flush_or_conflict
 from app.tenants import audit
+from app.tenants import service as tenants_service
 
 MODEL_NOT_FOUND = "Cluster model not found"
 
@@ -44,14 +46,23 @@ def _filters(data: ClusterTrain) -> dict[str, Any]:
     }
 
 
-def fit_rows(rows: list[Row[Any]], k: int | None) -> model.ClusterFit:
-    """Cluster rows of (id, likes, comments, shares, views, author_followers, reach)."""
+def fit_rows(rows: list[Row[Any]], k: int | None, language: str = "en") -> model.ClusterFit:
+    """Cluster rows of (id, likes, comments, shares, views, author_followers, reach, text,
+    is_retweet) in publication order; names in `language` ("es" or "en")."""
     counts = np.array(
         [[r.likes, r.comments, r.shares, r.views] for r in rows], dtype=np.float64
     ).reshape(-1, 4)
     followers = np.array([r.author_followers for r in rows], dtype=np.float64)
     reach = np.array([r.reach for r in rows], dtype=np.float64)
-    return model.fit_clusters(counts, followers, reach, k)
+    return model.fit_clusters(
+        counts,
+        followers,
+        reach,
+        k,
+        texts=[r.text for r in rows],
+        retweets=[bool(r.is_retweet) for r in rows],
+        lang=wording.language(language),
+    )
 
 
 async def train_clusters(
@@ -59,6 +70,7 @@ async def train_clusters(
 ) -> PostClusterModel:
     async with db.session() as session, session.begin():
         await clients_service.ensure_client(session, auth.scope, client_id)
+        tenant = await tenants_service.get_current_tenant(session, auth.scope)
         rows = await PostEngagementRepository(session, auth.scope).engagement(
             client_id,
             since=data.since,
@@ -66,7 +78,7 @@ async def train_clusters(
             platforms=[p.value for p in data.platforms] if data.platforms else None,
         )
     try:
-        fit = await asyncio.to_thread(fit_rows, rows, data.k)
+        fit = await asyncio.to_thread(fit_rows, rows, data.k, tenant.language)
     except model.NotEnoughData as exc:
         raise UnprocessableEntity(
             str(exc), errors=[{"loc": ["body"], "msg": str(exc), "type": "too_few"}]
@@ -87,6 +99,7 @@ async def train_clusters(
                 "version": stored.version,
                 "k": stored.k,
                 "n_posts": stored.n_posts,
+                "n_clustered": fit.model.n_clustered,
                 "silhouette": stored.silhouette,
             },
         )
@@ -168,6 +181,11 @@ async def cluster_posts(
         stored.id, cluster=cluster, limit=limit, offset=offset
     )
     return stored, rows, total
+
+
+def is_retweet(row: Row[Any]) -> bool:
+    """Flagged on import, or told by its text ("RT @user: ...")."""
+    return bool(row.is_retweet) or retweet_of(row.text) is not None
 
 
 async def assign(
