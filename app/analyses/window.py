@@ -17,9 +17,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.ai.local.topics import TopicModel
-from app.analyses.brand import BrandMatcher
+from app.analyses.brand import BrandMatcher, Role, competitors_of, role_of
 from app.analyses.enrichment import enrich_in_place
-from app.analyses.records import PostRecord
+from app.analyses.records import Copies, PostRecord
 from app.analyses.statistics import (
     Group,
     Spike,
@@ -31,6 +31,7 @@ from app.analyses.statistics import (
     week_start,
     weeks_between,
 )
+from app.analyses.wording import fmt_num
 from app.clients.service import ClientProfile
 
 Language = Literal["es", "en"]
@@ -50,8 +51,13 @@ class Window:
     posts: Sequence[PostRecord]  # enriched, oldest first
     local: Sequence[datetime]  # published_at in the tenant's time zone, per post
     dates: Sequence[date]  # the local date, per post
-    rates: Sequence[float]  # engagement_rate, per post
+    rates: Sequence[float]  # engagement_rate, per post (0 for a retweet: see PostRecord)
     brand: BrandMatcher
+    competitors: tuple[BrandMatcher, ...]  # the client's competitors, in its order
+    originals: Sequence[int]  # the posts that count for content: each text once
+    copy_of: Sequence[int]  # per post, the index of the original it repeats (or itself)
+    retweets: int  # posts that are retweets
+    duplicates: int  # posts, not retweets, that repeat an earlier post's text
     topics: TopicModel  # the topic model the posts' topics come from
     daily: Mapping[date, Group]  # days with posts
     weekly: Mapping[date, Group]  # weeks (by their Monday) with posts
@@ -83,8 +89,11 @@ class Window:
         except (ZoneInfoNotFoundError, ValueError):
             tz, tz_name = ZoneInfo("UTC"), "UTC"
             notes.append(f"Unknown time zone {timezone!r}; times are in UTC.")
-        brand = BrandMatcher.of(posts, client.handles, client.name)
-        changed, model = enrich_in_place(posts, brand.handles, topics=topics)
+        brand = BrandMatcher.of(posts, client.handles, client.name, client.aliases)
+        copies = Copies.of(posts)
+        changed, model = enrich_in_place(posts, brand.handles, copies, topics=topics)
+        lang: Language = "es" if (language or "en").lower()[:2] == "es" else "en"
+        notes.extend(copies_notes(len(posts), copies, lang))
         local = tuple(p.published_at.astimezone(tz) for p in posts)
         dates = tuple(t.date() for t in local)
         rates = tuple(engagement_rate(p) for p in posts)
@@ -100,7 +109,7 @@ class Window:
             client=client,
             start=start,
             end=end,
-            lang="es" if (language or "en").lower()[:2] == "es" else "en",
+            lang=lang,
             tz=tz,
             tz_name=tz_name,
             posts=posts,
@@ -108,6 +117,11 @@ class Window:
             dates=dates,
             rates=rates,
             brand=brand,
+            competitors=competitors_of(client.competitors),
+            originals=copies.originals,
+            copy_of=copies.copy_of,
+            retweets=copies.retweets,
+            duplicates=copies.duplicates,
             topics=model,
             daily=daily,
             weekly=weekly,
@@ -121,6 +135,16 @@ class Window:
     @property
     def n(self) -> int:
         return len(self.posts)
+
+    def original_posts(self) -> list[PostRecord]:
+        """The posts that count for content (topics, frames, personality, influencers,
+        examples): each text once, oldest first."""
+        return [self.posts[i] for i in self.originals]
+
+    def role(self, handle: str) -> Role:
+        """Whose voice `handle` is: "brand", "competitor", "media" (outlets and
+        institutions) or "voice"."""
+        return role_of(handle, self.brand, self.competitors)
 
     def span(self) -> tuple[datetime, datetime]:
         """(start, end) of the window; the posts' span when the window is unusable."""
@@ -145,6 +169,51 @@ class Window:
         lie wholly inside the window (partial first and last weeks would bend it), or
         all of them when fewer than three are whole."""
         return _full_weeks(self.week_range(), self.span(), self.tz)
+
+
+_COPIES_NOTE = {
+    "en": {
+        "both": "{retweets} of the {posts} posts are retweets and {duplicates} repeat an "
+        "earlier post's text",
+        "retweets": "{retweets} of the {posts} posts are retweets",
+        "duplicates": "{duplicates} of the {posts} posts repeat an earlier post's text",
+        "rule": ": topics, frames, personality, influencers and examples count each text once "
+        "({originals} distinct texts); sentiment and emotion shares count every post (a "
+        "retweet endorses the text); a retweet's engagement belongs to its original.",
+    },
+    "es": {
+        "both": "{retweets} de las {posts} publicaciones son retuits y {duplicates} repiten el "
+        "texto de otra anterior",
+        "retweets": "{retweets} de las {posts} publicaciones son retuits",
+        "duplicates": "{duplicates} de las {posts} publicaciones repiten el texto de otra anterior",
+        "rule": ": temas, encuadres, personalidad, influenciadores y ejemplos cuentan cada "
+        "texto una vez ({originals} textos distintos); las proporciones de sentimiento y "
+        "emoción cuentan todas las publicaciones (un retuit respalda el texto); la "
+        "interacción de un retuit pertenece a su original.",
+    },
+}
+
+
+def copies_notes(posts: int, copies: Copies, lang: Language) -> list[str]:
+    """The note every result carries when some posts are retweets or repeated texts."""
+    if not copies.retweets and not copies.duplicates:
+        return []
+    said = _COPIES_NOTE[lang]
+    head = (
+        "both"
+        if copies.retweets and copies.duplicates
+        else "retweets"
+        if copies.retweets
+        else "duplicates"
+    )
+    return [
+        (said[head] + said["rule"]).format(
+            retweets=fmt_num(copies.retweets, lang),
+            posts=fmt_num(posts, lang),
+            duplicates=fmt_num(copies.duplicates, lang),
+            originals=fmt_num(len(copies.originals), lang),
+        )
+    ]
 
 
 def _span(start: datetime, end: datetime, posts: Sequence[PostRecord]) -> tuple[datetime, datetime]:

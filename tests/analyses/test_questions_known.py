@@ -198,7 +198,7 @@ def test_q5_ranks_a_planted_influencer_first() -> None:
         for i in range(20)
     ]
     posts += [
-        post("Excelente atención de @bancoandino, los recomiendo @diegotrail",
+        post(f"Excelente atención de @bancoandino, los recomiendo @diegotrail (día {d})",
              author_handle="megafan", author_followers=500_000, likes=20_000,
              mentions=("bancoandino", "diegotrail"), published_at=END - timedelta(days=d))
         for d in range(1, 4)

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.ai.local.text import fold
+from app.ai.local.text import copy_key
 from app.analyses.records import PostRecord
 from app.analyses.statistics import Direction, Stance, clamp
 
@@ -131,15 +131,16 @@ def pick_examples(
 ) -> list[PostExample]:
     """The k posts with the highest (or lowest) score; ties by engagement, then id.
 
-    Texts that repeat (retweets, templates) are shown once. The example's `score` is
-    `shown(post)` when given (e.g. rank by engagement, show sentiment), else the score.
+    Texts that repeat (retweets, templates, links aside) are shown once, by a post that
+    is not a retweet when there is one. The example's `score` is `shown(post)` when given
+    (e.g. rank by engagement, show sentiment), else the score.
     """
     sign = -1.0 if reverse else 1.0
-    ranked = sorted(posts, key=lambda p: (sign * score(p), -p.engagement, p.id))
+    ranked = sorted(posts, key=lambda p: (sign * score(p), p.is_retweet, -p.engagement, p.id))
     out: list[PostExample] = []
     seen: set[str] = set()
     for p in ranked:
-        key = fold(p.text.lower())
+        key = copy_key(p.text)
         if key in seen:
             continue
         seen.add(key)

@@ -1,7 +1,9 @@
 """Q4 narrative frames, offline: share, engagement and sentiment of posts per frame.
 
 Frames come from the es + en frame lexicon (`app.ai.local.frames`); a post may carry
-several. Examples are the most engaging posts of each frame (score = sentiment).
+several. Each text counts once (`window.originals`: a retweet or a repeated text is a
+copy of its original), a retweet with no engagement of its own. Examples are the most
+engaging posts of each frame (score = sentiment).
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ MAX_EXAMPLES = 3
 
 def compute(window: Window, previous: Previous) -> FramesResult:
     posts = window.posts
-    n = len(posts)
+    texts = window.originals
+    n = len(texts)
     notes = [*window.notes, *volume_notes(n)]
     members: dict[str, list[int]] = {f: [] for f in FRAMES}
     without = 0
-    for i, p in enumerate(posts):
+    for i in texts:
+        p = posts[i]
         if not p.frames:
             without += 1
         for f in p.frames:

@@ -21,10 +21,16 @@ class FrameStat(Part):
             "or brand (the brand's own promotional/product framing)."
         )
     )
-    posts: int = Field(ge=0, description="Posts using this frame (a post may use several).")
+    posts: int = Field(
+        ge=0,
+        description="Distinct texts using this frame (a retweet or a repeated text counts "
+        "once; a text may use several frames).",
+    )
     share: float = Field(ge=0, le=1, description=share_doc("posts / posts_analyzed"))
     own_posts: int = Field(ge=0, description="Of those, posts by the brand's own accounts.")
-    mean_engagement: float = Field(ge=0, description="Mean likes + comments + shares.")
+    mean_engagement: float = Field(
+        ge=0, description="Mean likes + comments + shares (a retweet's own: 0)."
+    )
     mean_engagement_rate: float = Field(
         ge=0, le=1, description="Mean engagement / max(author followers, 100), capped at 1."
     )
@@ -41,10 +47,15 @@ Frame = Literal["conflict", "human_interest", "economic", "morality", "responsib
 
 
 class FramesResult(Result):
-    """Q4: how the posts frame the brand (lexicon-detected narrative frames)."""
+    """Q4: how the posts frame the brand (lexicon-detected narrative frames).
+
+    `posts_analyzed` counts distinct texts: retweets and repeated texts count once.
+    """
 
     frames: list[FrameStat] = Field(description="The six frames, most used first.")
-    posts_without_frame: int = Field(ge=0, description="Posts in which no frame was detected.")
+    posts_without_frame: int = Field(
+        ge=0, description="Distinct texts in which no frame was detected."
+    )
     dominant_frame: Frame | None = Field(
         description="Most used frame (null when no frame was detected)."
     )

@@ -10,6 +10,7 @@ from app.analyses.questions.q05_influencers.local import (
     mentioned_accounts,
     other_authors,
     rank_authors,
+    texts_of,
 )
 from app.analyses.window import Window
 
@@ -22,7 +23,7 @@ def section(window: Window, previous: Previous) -> dict[str, Any]:
     authors = rank_authors(window, others)
     return {
         "influencers": {
-            "posts_by_others": len(others),
+            "posts_by_others": len(texts_of(others)),
             "authors": [a.model_dump(mode="json") for a in authors[:TOP_AUTHORS]],
             "authors_total": len(authors),
             "mentioned_accounts": [

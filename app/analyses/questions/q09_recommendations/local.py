@@ -32,6 +32,9 @@ Level = Literal["high", "medium", "low"]
 Area = Literal["reputation", "content", "community", "timing", "influencers", "positioning"]
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 MAX_RECOMMENDATIONS = 10
+PARTNERS = ("voice",)  # the only role proposed for a collaboration
+CONTACTABLE = ("voice", "media")  # critics worth a private answer (never a competitor)
+MIN_STANCE_POSTS = 2  # posts naming the brand before an author's stance calls for action
 
 T: dict[str, dict[str, str]] = {
     "en": {
@@ -54,9 +57,9 @@ T: dict[str, dict[str, str]] = {
         "human": "Tell more human stories (customers, employees, community): human-interest "
         "posts reach an engagement rate of {hi} against {br} for promotional ones.",
         "critic": "Reach out privately to @{handle} ({followers} followers), who posts "
-        "critically about the brand (mean sentiment {sent}, {posts} posts).",
-        "ally": "Invite @{handle} ({followers} followers, supportive, {posts} posts) to "
-        "collaborate on content or a campaign.",
+        "critically about the brand (mean sentiment {sent} in {posts} posts naming it).",
+        "ally": "Invite @{handle} ({followers} followers, supportive in {posts} posts naming "
+        "the brand) to collaborate on content or a campaign.",
         "opportunity": "{action}",
         "best_window": "Schedule the key posts on {label}: that slot reaches an engagement "
         "rate of {rate}, {lift} the average.",
@@ -90,9 +93,10 @@ T: dict[str, dict[str, str]] = {
         "publicaciones de interés humano logran una tasa de interacción de {hi} frente a {br} "
         "de las promocionales.",
         "critic": "Contactar en privado a @{handle} ({followers} seguidores), que publica en "
-        "tono crítico sobre la marca (sentimiento medio {sent}, {posts} publicaciones).",
-        "ally": "Invitar a @{handle} ({followers} seguidores, favorable, {posts} "
-        "publicaciones) a colaborar en contenidos o en una campaña.",
+        "tono crítico sobre la marca (sentimiento medio {sent} en {posts} publicaciones que "
+        "la nombran).",
+        "ally": "Invitar a @{handle} ({followers} seguidores, favorable en {posts} "
+        "publicaciones que nombran la marca) a colaborar en contenidos o en una campaña.",
         "opportunity": "{action}",
         "best_window": "Programar las publicaciones clave el {label}: esa franja logra una "
         "tasa de interacción de {rate}, {lift} la media.",
@@ -115,7 +119,7 @@ F: dict[str, dict[str, str]] = {
         "topic_trend": "topic '{label}' share {first} -> {second}",
         "conflict": "conflict frame share {share}",
         "human": "engagement rate human interest {hi} vs brand {br}",
-        "author": "@{handle}: {followers} followers, mean sentiment {sent}",
+        "author": "@{handle}: {followers} followers, mean sentiment {sent} naming the brand",
         "ally": "@{handle}: {followers} followers, influence score {score}, supportive",
         "opportunity": "{segment}: lift {lift}, {volume} of posts, gap score {gap}",
         "window": "{label}: engagement rate {rate}, {posts} posts",
@@ -132,7 +136,7 @@ F: dict[str, dict[str, str]] = {
         "topic_trend": "tema «{label}»: {first} -> {second} de las publicaciones",
         "conflict": "encuadre de conflicto en el {share} de las publicaciones",
         "human": "tasa de interacción interés humano {hi} frente a marca {br}",
-        "author": "@{handle}: {followers} seguidores, sentimiento medio {sent}",
+        "author": "@{handle}: {followers} seguidores, sentimiento medio {sent} al nombrar la marca",
         "ally": "@{handle}: {followers} seguidores, influencia {score}, favorable",
         "opportunity": "{segment}: {lift} la media, {volume} de las publicaciones, brecha {gap}",
         "window": "{label}: tasa de interacción {rate}, {posts} publicaciones",
@@ -313,7 +317,16 @@ def compute(window: Window, previous: Previous) -> RecommendationsResult:
 
     q5 = prev.get(INFLUENCERS)
     if q5 is not None and q5.authors:
-        critics = [a for a in q5.authors if a.stance == "critical" and a.influence_score >= 0.5]
+        # Competitors are never contacted nor invited, media never invited: item 1 of the
+        # rules (a stance exists only for authors whose texts name the brand).
+        critics = [
+            a
+            for a in q5.authors
+            if a.stance == "critical"
+            and a.influence_score >= 0.5
+            and a.role in CONTACTABLE
+            and a.brand_mention_posts >= MIN_STANCE_POSTS
+        ]
         for a in critics[:1]:
             drafts.append(
                 _Draft(
@@ -322,8 +335,8 @@ def compute(window: Window, previous: Previous) -> RecommendationsResult:
                     t["critic"].format(
                         handle=a.handle,
                         followers=fmt_num(a.followers, lang),
-                        sent=fmt_num(a.mean_sentiment, lang, 2),
-                        posts=a.posts,
+                        sent=fmt_num(a.brand_mean_sentiment or 0.0, lang, 2),
+                        posts=a.brand_mention_posts,
                     ),
                     [
                         _cite(
@@ -331,20 +344,28 @@ def compute(window: Window, previous: Previous) -> RecommendationsResult:
                             f_["author"].format(
                                 handle=a.handle,
                                 followers=fmt_num(a.followers, lang),
-                                sent=fmt_num(a.mean_sentiment, lang, 2),
+                                sent=fmt_num(a.brand_mean_sentiment or 0.0, lang, 2),
                             ),
                         )
                     ],
                 )
             )
-        allies = [a for a in q5.authors if a.stance == "supportive"]
+        allies = [
+            a
+            for a in q5.authors
+            if a.stance == "supportive"
+            and a.role in PARTNERS
+            and a.brand_mention_posts >= MIN_STANCE_POSTS
+        ]
         for a in allies[:1]:
             drafts.append(
                 _Draft(
                     "medium",
                     "influencers",
                     t["ally"].format(
-                        handle=a.handle, followers=fmt_num(a.followers, lang), posts=a.posts
+                        handle=a.handle,
+                        followers=fmt_num(a.followers, lang),
+                        posts=a.brand_mention_posts,
                     ),
                     [
                         _cite(
@@ -455,7 +476,7 @@ def compute(window: Window, previous: Previous) -> RecommendationsResult:
         )
         for rank, (_, d) in enumerate(ordered[:MAX_RECOMMENDATIONS], start=1)
     ]
-    notes = list(prev.notes)
+    notes = [*window.notes, *prev.notes]
     if not prev.results:
         notes.append(
             "No stored results of " + ", ".join(prev.inputs) + " to build on; run them first."

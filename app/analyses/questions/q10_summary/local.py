@@ -32,6 +32,9 @@ from app.analyses.wording import (
     fmt_ratio,
 )
 
+VOICES = ("voice", "media")  # whose criticism is a risk to the brand (not a competitor's)
+MIN_STANCE_POSTS = 2  # posts naming the brand before an author's stance is reported
+
 DIMENSION_LABELS = {
     "en": {
         "topic": "topic",
@@ -68,13 +71,14 @@ T: dict[str, dict[str, str]] = {
         "risk_topic": "The topic '{label}' is {direction} with mean sentiment {sent} "
         "({share} of posts).",
         "risk_critic": "@{handle} ({followers} followers) posts critically about the brand "
-        "(mean sentiment {sent}).",
+        "(mean sentiment {sent} in {posts} posts naming it).",
         "risk_anger": "{share} of posts express anger or disgust.",
         "risk_volume": "Weekly posting volume is falling ({rel} of the mean per week).",
         "risk_engagement": "Weekly engagement per post is falling ({rel} of the mean per week).",
         "opp_segment": "{segment} ({dimension}): {lift} the average engagement rate with only "
         "{volume} of the posts.",
-        "opp_ally": "@{handle} ({followers} followers) is a supportive voice with {posts} posts.",
+        "opp_ally": "@{handle} ({followers} followers) is a supportive voice in {posts} posts "
+        "naming the brand.",
         "opp_topic": "The topic '{label}' is rising ({first} -> {second} of posts) with mean "
         "sentiment {sent}.",
         "directions": "rising|falling|stable",
@@ -99,15 +103,15 @@ T: dict[str, dict[str, str]] = {
         "risk_topic": "El tema «{label}» está {direction} con sentimiento medio {sent} ({share} "
         "de las publicaciones).",
         "risk_critic": "@{handle} ({followers} seguidores) publica en tono crítico sobre la "
-        "marca (sentimiento medio {sent}).",
+        "marca (sentimiento medio {sent} en {posts} publicaciones que la nombran).",
         "risk_anger": "El {share} de las publicaciones expresan ira o asco.",
         "risk_volume": "El volumen semanal de publicaciones baja ({rel} de la media por semana).",
         "risk_engagement": "La interacción semanal por publicación baja ({rel} de la media por "
         "semana).",
         "opp_segment": "{segment} ({dimension}): {lift} la tasa de interacción media con solo "
         "el {volume} de las publicaciones.",
-        "opp_ally": "@{handle} ({followers} seguidores) es una voz favorable con {posts} "
-        "publicaciones.",
+        "opp_ally": "@{handle} ({followers} seguidores) es una voz favorable en {posts} "
+        "publicaciones que nombran la marca.",
         "opp_topic": "El tema «{label}» está en aumento ({first} -> {second} de las "
         "publicaciones) con sentimiento medio {sent}.",
         "directions": "en aumento|en descenso|estable",
@@ -282,18 +286,36 @@ def compute(window: Window, previous: Previous) -> SummaryResult:
 
     q5 = prev.get(INFLUENCERS)
     if q5 is not None:
-        for a in [a for a in q5.authors if a.stance == "critical"][:1]:
+        critics = [
+            a
+            for a in q5.authors
+            if a.stance == "critical"
+            and a.role in VOICES
+            and a.brand_mention_posts >= MIN_STANCE_POSTS
+        ]
+        for a in critics[:1]:
             risks.append(
                 t["risk_critic"].format(
                     handle=a.handle,
                     followers=fmt_num(a.followers, lang),
-                    sent=fmt_num(a.mean_sentiment, lang, 2),
+                    sent=fmt_num(a.brand_mean_sentiment or 0.0, lang, 2),
+                    posts=a.brand_mention_posts,
                 )
             )
-        for a in [a for a in q5.authors if a.stance == "supportive"][:1]:
+        # A competitor or an outlet is never "a favourable voice" to build on.
+        allies = [
+            a
+            for a in q5.authors
+            if a.stance == "supportive"
+            and a.role == "voice"
+            and a.brand_mention_posts >= MIN_STANCE_POSTS
+        ]
+        for a in allies[:1]:
             opportunities.append(
                 t["opp_ally"].format(
-                    handle=a.handle, followers=fmt_num(a.followers, lang), posts=a.posts
+                    handle=a.handle,
+                    followers=fmt_num(a.followers, lang),
+                    posts=a.brand_mention_posts,
                 )
             )
 
