@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analyses import loader
 from app.analyses.models import AnalysisRun
-from app.analyses.registry import BY_KEY
+from app.analyses.registry import BY_KEY, KEYS
 from app.core.enums import Role
 from app.demo.generator import DEMO_CLIENTS, generate_posts
 from app.posts.models import Post
@@ -276,7 +276,7 @@ async def test_unknown_question_and_bad_input(
     client: httpx.AsyncClient, tenant_a: TenantWorld
 ) -> None:
     h = tenant_a.headers(Role.analyst)
-    assert_problem(await client.post(_run_url(tenant_a, "q11"), headers=h), 404)
+    assert_problem(await client.post(_run_url(tenant_a, f"q{len(KEYS) + 1}"), headers=h), 404)
     bad = await client.post(
         _run_url(tenant_a, "q1"),
         headers=h,

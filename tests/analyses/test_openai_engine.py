@@ -319,7 +319,7 @@ async def test_ten_questions_run_concurrently(window: Window) -> None:
     started = time.monotonic()
     results = await asyncio.gather(*(run(eng, q.key, window) for q in QUESTIONS))
     assert time.monotonic() - started < 1.5  # ten calls of 0.2 s each, overlapped
-    assert fake.max_concurrent == len(QUESTIONS) == 10
+    assert fake.max_concurrent == len(QUESTIONS)
     for question, out in zip(QUESTIONS, results, strict=True):
         assert out.result == question.result.model_validate(example(question.key))
 

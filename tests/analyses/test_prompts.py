@@ -68,6 +68,7 @@ def test_prompts_are_specific_to_their_question() -> None:
         "q8": ["activity", "Best windows", "trends"],
         "q9": ["previous_results", "No figure, no recommendation"],
         "q10": ["previous_results", "Headline", "KPIs"],
+        "q11": ["benchmark", "share_of_voice", "never partners"],
     }
     assert set(expectations) == set(KEYS)
     for question, words in expectations.items():
@@ -82,7 +83,7 @@ def test_default_prompts_are_cached_and_immutable() -> None:
     with pytest.raises(AttributeError):
         prompt.version = "x"  # type: ignore[misc]
     assert isinstance(default_prompts(), PromptSet)
-    assert len(default_prompts()) == len(QUESTIONS) == 10
+    assert len(default_prompts()) == len(QUESTIONS) == len(KEYS)
 
 
 @pytest.mark.parametrize("language", ["es", "en"])
@@ -136,7 +137,7 @@ def test_override_may_include_the_shared_rules() -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"q11": {"version": "v", "system": "{language}"}}, "unknown question"),
+        ({f"q{len(KEYS) + 1}": {"version": "v", "system": "{language}"}}, "unknown question"),
         ({"q1": {"system": "x {language}"}}, "a 'version' is required"),
         ({"q1": {"version": " ", "system": "x {language}"}}, "a 'version' is required"),
         ({"q1": {"version": "q1.v2", "system": "x {language}"}}, "is the default prompt's"),
