@@ -249,3 +249,16 @@ def test_q2_payload_carries_the_same_brand_voice() -> None:
     assert sent["min_own_posts"] == result.min_own_posts
     assert sent["boilerplate_posts"] == result.boilerplate_posts
     assert sent["distinctive_terms"] == [t.model_dump() for t in result.distinctive_terms]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_q10_says_the_leading_emotion_with_the_neutral_share(lang: str) -> None:
+    """Q10 repeats Q1's sentence (leading emotion among the 25% that show one, 75%
+    neutral), never joy's 15% of all posts as 'the most frequent emotion'."""
+    window = window_for(_emotional_window(), lang=lang)
+    q1 = answer("q1", window)
+    assert isinstance(q1, EmotionsResult)
+    summary = answer("q10", window, {"q1": q1}).model_dump()
+    assert q1.headline in summary["findings"]
+    joy = EMOTION_NAMES[lang]["joy"]
+    assert [f for f in summary["findings"] if joy in f.lower()] == [q1.headline]

@@ -60,7 +60,6 @@ T: dict[str, dict[str, str]] = {
         "sentiment": "{pos} of posts are positive and {neg} negative (net sentiment {net}).",
         "engagement": "Own posts collect {own_share} of the engagement ({own_eng} of "
         "{total}); the mean engagement rate is {rate}.",
-        "emotion": "The most frequent emotion is {emotion} ({share} of posts).",
         "topic": "The largest topic is '{label}' ({share} of posts, {direction}).",
         "frame": "The most used narrative frame is {frame} ({share} of posts).",
         "personality": "The own posts project mainly {dim} ({score} of own posts).",
@@ -91,7 +90,6 @@ T: dict[str, dict[str, str]] = {
         "(sentimiento neto {net}).",
         "engagement": "Las publicaciones propias reúnen el {own_share} de la interacción "
         "({own_eng} de {total}); la tasa de interacción media es {rate}.",
-        "emotion": "La emoción más frecuente es {emotion} ({share} de las publicaciones).",
         "topic": "El tema más grande es «{label}» ({share} de las publicaciones, {direction}).",
         "frame": "El encuadre narrativo más usado es {frame} ({share} de las publicaciones).",
         "personality": "Las publicaciones propias proyectan sobre todo {dim} ({score} de las "
@@ -199,12 +197,9 @@ def compute(window: Window, previous: Previous) -> SummaryResult:
             risks.append(t["risk_negative"].format(neg=fmt_pct(neg, lang)))
 
     if q1 is not None and q1.dominant_non_neutral:
-        stat = next(d for d in q1.distribution if d.emotion == q1.dominant_non_neutral)
-        findings.append(
-            t["emotion"].format(
-                emotion=EMOTION_NAMES[lang][stat.emotion], share=fmt_pct(stat.share, lang)
-            )
-        )
+        # Q1's own sentence: the leading emotion among the posts that show one, with the
+        # neutral share beside it (never "the most frequent emotion" of a mostly neutral set).
+        findings.append(q1.headline)
         angry = sum(d.share for d in q1.distribution if d.emotion in ("anger", "disgust"))
         if angry >= 0.10:
             risks.append(t["risk_anger"].format(share=fmt_pct(angry, lang)))
@@ -277,7 +272,7 @@ def compute(window: Window, previous: Previous) -> SummaryResult:
 
     q7 = prev.get(SENTIMENT)
     if q7 is not None:
-        for s in [s for s in q7.spikes if s.kind == "negative_volume"][:2]:
+        for s in q7.spikes[:2]:  # spikes of the negative share (statistics.negative_spikes)
             risks.append(
                 t["risk_spike"].format(
                     day=s.day.isoformat(), count=s.negative_posts, z=fmt_num(s.z_score, lang, 1)
