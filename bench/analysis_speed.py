@@ -43,7 +43,7 @@ from app.analyses.question import Previous  # noqa: E402
 from app.analyses.records import PostRecord  # noqa: E402
 from app.analyses.registry import BY_KEY, KEYS, execution_levels  # noqa: E402
 from app.analyses.window import Window  # noqa: E402
-from app.clients.service import ClientProfile  # noqa: E402
+from app.clients.service import ClientProfile, CompetitorProfile  # noqa: E402
 from app.demo.generator import DEMO_CLIENTS, generate_posts  # noqa: E402
 from tests.analyses.builders import demo_posts  # noqa: E402
 
@@ -53,7 +53,7 @@ PROFILE = ClientProfile(
     industry="banking",
     country="PE",
     language="es",
-    competitors=("BCP",),
+    competitors=(CompetitorProfile("BCP"),),
     handles=("bancoandino",),
 )
 
