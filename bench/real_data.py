@@ -33,6 +33,9 @@ from app.posts.schemas import hashtags_in, mentions_in  # noqa: E402
 
 BRAND_PREFIXES = ("bbva",)
 RIVALS = {"santander": "Santander", "citibanamex": "Citibanamex"}
+# Where the files are below ../shared/data (never copied into the repository).
+DATA = ROOT.parent / "shared" / "data"
+BBVA_CSV = Path("posts/bbva_2020/BBVA.csv")
 
 
 def _int(value: str) -> int:
@@ -42,24 +45,12 @@ def _int(value: str) -> int:
         return 0
 
 
-def bbva(data: Path) -> tuple[ClientProfile, list[PostRecord], str, str]:
-    """BBVA.csv as a Lima agency would load it: BBVA's official accounts are the brand's,
-    Santander and Citibanamex (with their official handles) its competitors."""
-    rows = list(csv.DictReader((data / "posts/bbva_2020/BBVA.csv").open(encoding="utf-8")))
-    official = {r["screen_Name"].lower() for r in rows if r["procedencia"] == "oficial"}
-    own = sorted(h for h in official if h.startswith(BRAND_PREFIXES))
-    rivals = tuple(
-        CompetitorProfile(name, handles=tuple(sorted(h for h in official if h.startswith(key))))
-        for key, name in RIVALS.items()
-    )
-    client = ClientProfile(
-        name="BBVA",
-        industry="banking",
-        country="PE",
-        language="es",
-        competitors=rivals,
-        handles=tuple(own),
-    )
+def bbva_records(path: Path, own: Callable[[str], bool]) -> list[PostRecord]:
+    """BBVA.csv's tweets as the analyses read them, oldest first; `own(handle)` tells the
+    brand's accounts. A retweet's counts are its original's, as X exports them (the
+    Window gives them to the original)."""
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     posts = [
         PostRecord(
             id=f"b{i}",
@@ -77,11 +68,35 @@ def bbva(data: Path) -> tuple[ClientProfile, list[PostRecord], str, str]:
             content_type="text",
             hashtags=tuple(hashtags_in(r["full_text"])),
             mentions=tuple(mentions_in(r["full_text"])),
-            is_own=r["screen_Name"].lower() in own,
+            is_own=own(r["screen_Name"].lower()),
         )
         for i, r in enumerate(rows)
     ]
-    return client, sorted(posts, key=lambda p: p.published_at), "es", "America/Lima"
+    return sorted(posts, key=lambda p: p.published_at)
+
+
+def bbva(data: Path) -> tuple[ClientProfile, list[PostRecord], str, str]:
+    """BBVA.csv as a Lima agency would load it: BBVA's official accounts are the brand's,
+    Santander and Citibanamex (with their official handles) its competitors."""
+    path = data / BBVA_CSV
+    with path.open(encoding="utf-8") as f:
+        official = {
+            r["screen_Name"].lower() for r in csv.DictReader(f) if r["procedencia"] == "oficial"
+        }
+    own = sorted(h for h in official if h.startswith(BRAND_PREFIXES))
+    rivals = tuple(
+        CompetitorProfile(name, handles=tuple(sorted(h for h in official if h.startswith(key))))
+        for key, name in RIVALS.items()
+    )
+    client = ClientProfile(
+        name="BBVA",
+        industry="banking",
+        country="PE",
+        language="es",
+        competitors=rivals,
+        handles=tuple(own),
+    )
+    return client, bbva_records(path, set(own).__contains__), "es", "America/Lima"
 
 
 def fivethirtyeight(data: Path) -> tuple[ClientProfile, list[PostRecord], str, str]:
@@ -220,7 +235,7 @@ def _safe(digest: Callable[[dict[str, Any]], str], result: dict[str, Any]) -> st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--json", type=Path, help="write every result here")
     args = parser.parse_args()
     if not (args.data / "posts").is_dir():

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from app.core.errors import BadRequest, PayloadTooLarge, UnprocessableEntity
 
@@ -24,6 +24,32 @@ _SPOOL_MEMORY = 4 * 1024 * 1024
 _READ_SIZE = 256 * 1024
 JSON_TYPES = ("application/json",)
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
+
+
+def template_route(kind: str) -> dict[str, Any]:
+    """The route arguments of `GET .../{kind}/import/template` (a CSV download)."""
+    return {
+        "response_class": Response,
+        "summary": f"A CSV template of the {kind} import: its columns and one example row",
+        "description": "The header row names every column the import reads (their other "
+        "names are in the import's description); the example row is on the client's first "
+        "account. Empty cells are left out of a row: on a re-import they keep the stored "
+        "value.",
+    }
+
+
+TEMPLATE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}
+}
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """`text` as a CSV file the browser saves as `filename`."""
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def import_request_body(items: dict[str, Any], columns: str) -> dict[str, Any]:

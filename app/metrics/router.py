@@ -7,7 +7,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
 
 from app.core.auth import AnalystDep, ReaderDep
 from app.core.body_limit import large_body
-from app.core.bulk import open_upload
+from app.core.bulk import TEMPLATE_RESPONSE, csv_download, open_upload, template_route
 from app.core.errors import problem_responses
 from app.core.imports import (
     ImportOptionsDep,
@@ -105,25 +105,14 @@ async def import_metrics(
 
 @router.get(
     "/metrics/import/template",
-    response_class=Response,
-    summary="A CSV template of the metrics import: its columns and one example row",
-    description="The header row names every column the import reads (their other names are "
-    "in the import's description); the example row is on the client's first account. "
-    "Empty cells are left out of a row: on a re-import they keep the stored value.",
-    responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
-        **READ,
-    },
+    **template_route("metrics"),
+    responses={**TEMPLATE_RESPONSE, **READ},
 )
 async def import_metrics_template(
     client_id: uuid.UUID, session: SessionDep, auth: ReaderDep
 ) -> Response:
     text = await service.import_template(session, auth, client_id)
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="metrics-template.csv"'},
-    )
+    return csv_download(text, "metrics-template.csv")
 
 
 @router.get("/metrics/{metric_id}", response_model=MetricOut, summary="One metric", responses=READ)

@@ -3,11 +3,9 @@ that follow from them: who is a partner, who has a stance, retweets and copies."
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
@@ -21,7 +19,7 @@ from app.analyses.records import Copies, PostRecord
 from app.analyses.registry import QUESTIONS
 from app.analyses.window import Window
 from app.clients.service import CompetitorProfile
-from app.posts.schemas import hashtags_in, mentions_in
+from bench.real_data import BBVA_CSV, DATA, bbva_records
 from tests.analyses.builders import CLIENT, END, answer, post, window_for
 
 RIVAL = CompetitorProfile("Banco Rival", handles=("rival_pe",), aliases=("El Rival",))
@@ -316,43 +314,12 @@ def test_a_window_without_copies_says_nothing_about_them() -> None:
 
 # --------------------------------------------------------------------------- BBVA.csv
 
-BBVA = Path(__file__).resolve().parents[3] / "shared" / "data" / "posts" / "bbva_2020" / "BBVA.csv"
-
-
-def _count(value: str) -> int:
-    try:
-        return max(0, int(float(value or 0)))
-    except ValueError:
-        return 0
+BBVA = DATA / BBVA_CSV
 
 
 def _bbva_posts() -> list[PostRecord]:
-    """The tweets as an analyst of BBVA Perú imports them (a retweet's counts are its
-    original's, as X exports them)."""
-    with BBVA.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    posts = [
-        PostRecord(
-            id=f"b{i}",
-            platform="x",
-            account_handle="bbva_peru",
-            author_handle=r["screen_Name"],
-            author_followers=_count(r["followers"]),
-            text=r["full_text"],
-            published_at=datetime.fromisoformat(r["created_at"]).replace(tzinfo=UTC),
-            likes=_count(r["favorite_count"]),
-            comments=0,
-            shares=_count(r["retweet_count"]),
-            views=0,
-            reach=0,
-            content_type="text",
-            hashtags=tuple(hashtags_in(r["full_text"])),
-            mentions=tuple(mentions_in(r["full_text"])),
-            is_own=r["screen_Name"].lower() == "bbva_peru",
-        )
-        for i, r in enumerate(rows)
-    ]
-    return sorted(posts, key=lambda p: p.published_at)
+    """The tweets as an analyst of BBVA Perú imports them (bench/real_data.py)."""
+    return bbva_records(BBVA, "bbva_peru".__eq__)
 
 
 @pytest.mark.skipif(not BBVA.exists(), reason="the BBVA file is not in ../shared/data")

@@ -8,12 +8,10 @@ windows without a trend, rates written readably; then the BBVA file, when presen
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -33,9 +31,10 @@ from app.analyses.statistics import (
 from app.analyses.window import Window
 from app.analyses.wording import fmt_pct, fmt_rate
 from app.clients.service import ClientProfile, CompetitorProfile
+from bench.real_data import BBVA_CSV, DATA, bbva_records
 from tests.analyses.builders import CLIENT, answer, post, window_for
 
-BBVA = Path(__file__).resolve().parents[3] / "shared" / "data" / "posts" / "bbva_2020" / "BBVA.csv"
+BBVA = DATA / BBVA_CSV
 ZERO_PCT = re.compile(r"(?<![\d.,])0[.,]0+ ?%")  # "0,00 %", "0.0%": a rate written as nothing
 
 START = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)  # a Monday, 09:00 in Lima
@@ -427,33 +426,8 @@ def test_opportunities_on_tiny_rates_are_written_readably() -> None:
 
 
 def _bbva_posts() -> list[PostRecord]:
-    out = []
-    with BBVA.open(encoding="utf-8") as f:
-        for i, row in enumerate(csv.DictReader(f)):
-            text = row["full_text"]
-            out.append(
-                PostRecord(
-                    id=f"b{i}",
-                    platform="x",
-                    account_handle="bbva_peru",
-                    author_handle=row["screen_Name"],
-                    author_followers=int(float(row["followers"] or 0)),
-                    text=text,
-                    published_at=datetime.fromisoformat(row["created_at"]).replace(tzinfo=UTC),
-                    likes=int(float(row["favorite_count"] or 0)),
-                    comments=0,
-                    shares=int(float(row["retweet_count"] or 0)),
-                    views=0,
-                    reach=0,
-                    content_type="text",
-                    hashtags=(),
-                    mentions=(),
-                    is_own=row["screen_Name"].lower() == "bbva_peru",
-                    is_retweet=text.startswith("RT @"),
-                )
-            )
-    out.sort(key=lambda p: p.published_at)
-    return out
+    """The tweets as an analyst of BBVA Perú imports them (bench/real_data.py)."""
+    return bbva_records(BBVA, "bbva_peru".__eq__)
 
 
 @pytest.mark.skipif(not BBVA.exists(), reason="the BBVA file is not in ../shared/data")
