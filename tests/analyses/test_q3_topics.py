@@ -66,6 +66,32 @@ def test_sizes_are_distinct_texts_and_examples_differ() -> None:
     assert sum(t.posts for t in result.topics) + result.unassigned_posts == len(texts)
 
 
+def test_a_retweet_cut_short_is_its_originals_text() -> None:
+    """X cuts a long retweet with "…": Q3 counts it as the Window does (`copy_of`), one
+    text with its original, exactly as the full retweets are counted."""
+    viral = (
+        "Me clonaron la tarjeta de débito y nadie responde, cargo no reconocido de 900 "
+        "soles, bloqueen la tarjeta por el fraude ya"
+    )
+    base = _texts(FRAUD, 20, 1) + _texts(APP, 20, 2)
+
+    def fraud_topic(retweet: str) -> tuple[int, int, list[str]]:
+        posts = [post(t, author_handle=f"autor{i}") for i, t in enumerate(base)]
+        posts.append(post(viral, author_handle="victima"))
+        posts += [post(retweet, author_handle=f"fan{i}") for i in range(30)]
+        window = window_for(posts, lang="es")
+        result = answer("q3", window)
+        assert isinstance(result, TopicsResult)
+        topic = next(t for t in result.topics if "tarjeta" in t.label or "fraude" in t.label)
+        return topic.posts, topic.distinct_texts, topic.example_post_ids
+
+    cut = f"RT @victima: {viral[:70]}…"
+    posts, distinct, examples = fraud_topic(cut)
+    assert (posts, distinct) == fraud_topic(f"RT @victima: {viral}")[:2]
+    assert posts >= distinct + 30
+    assert len(set(examples)) == 2
+
+
 def test_sentiment_of_a_topic_counts_each_text_once() -> None:
     """One happy app post retweeted 80 times does not make the app topic positive."""
     happy = "Me encanta la nueva app, excelente y rápida, la mejor aplicación"
@@ -132,6 +158,8 @@ async def test_q3_counts_equal_the_posts_topic_filter(
     viral = "Me cobraron una comisión por mantenimiento sin aviso, otra comisión más"
     texts = _texts(FRAUD, 25, 6) + _texts(APP, 25, 7) + _texts(FEES, 25, 8)
     texts += ["Hola, buenos días, gracias"] * 5 + [viral] + [f"RT @x: {viral}"] * 20
+    # Retweets of the viral post (by autor80) cut short by X: copies of it, same topic.
+    texts += [f"RT @autor{len(texts) - 21}: {viral[:50]}…"] * 5
     await _add(session, tenant_a, texts)
     h = tenant_a.headers(Role.analyst)
     url = f"/api/v1/clients/{tenant_a.client.id}/analyses/q3"
@@ -148,5 +176,7 @@ async def test_q3_counts_equal_the_posts_topic_filter(
         assert listed.status_code == 200, listed.text
         assert listed.json()["total"] == topic.posts, topic.label
     assert sum(t.posts for t in result.topics) + result.unassigned_posts == result.posts_analyzed
+    # The viral text's topic counts its 20 full and 5 cut retweets as copies of it.
+    assert max(t.posts - t.distinct_texts for t in result.topics) == 25
     labels = " ".join(t.label for t in result.topics).lower()
     assert "hola" not in labels

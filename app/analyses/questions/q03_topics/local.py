@@ -12,7 +12,6 @@ texts.
 
 from __future__ import annotations
 
-from app.ai.local.text import copy_key
 from app.ai.local.topics import TopicModel
 from app.analyses.question import Previous
 from app.analyses.questions.parts import Direction, volume_notes
@@ -73,16 +72,16 @@ def trend(first: int, n_first: int, second: int, n_second: int) -> TopicTrend:
     )
 
 
-def _examples(idx: list[int], model: TopicModel, keys: list[str], window: Window) -> list[str]:
+def _examples(idx: list[int], model: TopicModel, window: Window) -> list[str]:
     """The `MAX_EXAMPLES` most typical posts of a topic, each with a different text
-    (originals before retweets)."""
-    posts = window.posts
+    (`window.copy_of`; originals before retweets)."""
+    posts, copy_of = window.posts, window.copy_of
     ranked = sorted(idx, key=lambda i: (-model.weight[i], posts[i].is_retweet, posts[i].id))
     examples: list[str] = []
-    seen: set[str] = set()
+    seen: set[int] = set()
     for i in ranked:
-        if keys[i] not in seen:
-            seen.add(keys[i])
+        if copy_of[i] not in seen:
+            seen.add(copy_of[i])
             examples.append(posts[i].id)
             if len(examples) >= MAX_EXAMPLES:
                 break
@@ -127,7 +126,7 @@ def compute(window: Window, previous: Previous) -> TopicsResult:
     if not n_first or not n_second:
         notes.append(say["one_half"])
 
-    keys = [copy_key(p.text) or p.id for p in posts]
+    copy_of = window.copy_of
     members: list[list[int]] = [[] for _ in model.topics]
     for i, t in enumerate(model.dominant):
         if t >= 0:
@@ -135,9 +134,11 @@ def compute(window: Window, previous: Previous) -> TopicsResult:
     topics: list[Topic] = []
     for info, idx in zip(model.topics, members, strict=True):
         first = sum(1 for i in idx if in_first[i])
-        texts: dict[str, float] = {}  # distinct text -> its sentiment (first post's)
+        # Each distinct text once, as the Window counts copies (a retweet cut short with
+        # "…" included): its original -> the original's sentiment.
+        texts: dict[int, float] = {}
         for i in idx:
-            texts.setdefault(keys[i], posts[i].sentiment_score or 0.0)
+            texts.setdefault(copy_of[i], posts[copy_of[i]].sentiment_score or 0.0)
         topics.append(
             Topic(
                 topic_id=0,
@@ -150,7 +151,7 @@ def compute(window: Window, previous: Previous) -> TopicsResult:
                 mean_engagement_rate=r4(mean(window.rates[i] for i in idx)),
                 mean_sentiment=r4(clamp(mean(texts.values()), -1.0, 1.0)),
                 trend=trend(first, n_first, len(idx) - first, n_second),
-                example_post_ids=_examples(idx, model, keys, window),
+                example_post_ids=_examples(idx, model, window),
             )
         )
     topics.sort(key=lambda t: (-t.distinct_texts, -t.posts, t.label))
