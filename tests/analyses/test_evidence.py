@@ -142,9 +142,13 @@ def _q8(window: Window) -> TemporalResult:
 
 def _topic_window(other: Callable[[int], str], label: str) -> Window:
     """360 everyday posts (three product topics) and 60 posts of `other` that engage
-    thirty times more, in the same slots."""
-    posts = [post(everyday(i), likes=3 + i % 4, published_at=_spread(i)) for i in range(360)]
-    posts += [post(other(i), likes=150 + i % 9, published_at=_spread(i)) for i in range(60)]
+    thirty times more, in the same slots; every text different (Q6 counts each once)."""
+    posts = [
+        post(f"{everyday(i)} ({i})", likes=3 + i % 4, published_at=_spread(i)) for i in range(360)
+    ]
+    posts += [
+        post(f"{other(i)} ({i})", likes=150 + i % 9, published_at=_spread(i)) for i in range(60)
+    ]
     window = window_for(posts, lang="es", days=70)
     products = ["tarjetas", "cuentas", "app"]
     return _with_topics(window, [products[i % 3] for i in range(360)] + [label] * 60)
@@ -183,18 +187,52 @@ def test_a_clearly_negative_topic_is_a_risk() -> None:
     assert not [o for o in result.opportunities if o.segment == "comisiones / reclamo"]
 
 
+def test_a_complaint_spread_by_retweets_stays_a_risk_rated_on_its_own_texts() -> None:
+    """10 complaints retweeted 200 times: the risk counts every post of the topic (the
+    retweets spread it), its engagement rate is its texts' own (not diluted by 200
+    zeros), and it is never an opportunity."""
+    everyday = [
+        post(f"Conoce la cuenta de ahorros con transferencias gratis ({i})",
+             likes=3 + i % 4, published_at=_spread(i))
+        for i in range(360)
+    ]  # fmt: skip
+    complaints = [
+        post(f"Pésimo servicio, me cobraron una comisión abusiva y nadie responde ({i})",
+             author_handle=f"molesto{i}", likes=150 + i, published_at=_spread(i))
+        for i in range(10)
+    ]  # fmt: skip
+    retweets = [
+        post(f"RT @molesto{i % 10}: Pésimo servicio, me cobraron una comisión abusiva y "
+             f"nadie responde ({i % 10})", author_handle=f"fan{i}", likes=150 + i % 10,
+             published_at=_spread(i) + timedelta(minutes=30))
+        for i in range(200)
+    ]  # fmt: skip
+    window = window_for([*everyday, *complaints, *retweets], lang="es", days=70)
+    labels = ["cuentas"] * 360 + ["comisiones / reclamo"] * 210
+    window = _with_topics(window, labels)
+    result = answer("q6", window)
+    assert isinstance(result, OpportunitiesResult)
+    risk = next(r for r in result.risks if r.segment == "comisiones / reclamo")
+    assert "negative" in risk.reasons
+    assert risk.posts == 210
+    own_rate = sum(window.rates[360 + i] for i in range(10)) / 10
+    assert risk.mean_engagement_rate == pytest.approx(own_rate, abs=1e-4)
+    assert risk.lift > 10
+    assert not [o for o in result.opportunities if o.segment == "comisiones / reclamo"]
+
+
 # --------------------------------------------------------------------------- lifts
 
 
 def test_twenty_posts_at_a_high_rate_claim_no_lift() -> None:
     posts = [
-        post("Conoce la Tarjeta Clásica", content_type="image", likes=100 + i % 7,
+        post(f"Conoce la Tarjeta Clásica ({i})", content_type="image", likes=100 + i % 7,
              published_at=_spread(i), **OWN)
         for i in range(400)
     ]  # fmt: skip
     thursday_19 = datetime(2025, 3, 7, 0, 0, tzinfo=UTC)  # Thursday 19:00 in Lima
     posts += [
-        post("Conoce la Tarjeta Clásica", content_type="reel", likes=3000 + i,
+        post(f"Mira el reel de la Tarjeta Clásica ({i})", content_type="reel", likes=3000 + i,
              published_at=thursday_19 + timedelta(weeks=i % 8), **OWN)
         for i in range(20)
     ]  # fmt: skip
@@ -214,12 +252,13 @@ def test_twenty_posts_at_a_high_rate_claim_no_lift() -> None:
 
 def test_a_lift_on_large_samples_with_a_clear_difference_is_kept_with_its_interval() -> None:
     posts = [
-        post("Conoce la Tarjeta Clásica", content_type="image", likes=100 + (i * 37) % 60,
+        post(f"Conoce la Tarjeta Clásica ({i})", content_type="image", likes=100 + (i * 37) % 60,
              published_at=_spread(i), **OWN)
         for i in range(320)
     ]  # fmt: skip
     posts += [
-        post("Conoce la Tarjeta Clásica", content_type="reel", likes=300 + (i * 53) % 180,
+        post(f"Mira el reel de la Tarjeta Clásica ({i})", content_type="reel",
+             likes=300 + (i * 53) % 180,
              published_at=_spread(i), **OWN)
         for i in range(80)
     ]  # fmt: skip
@@ -236,11 +275,11 @@ def test_a_lift_on_large_samples_with_a_clear_difference_is_kept_with_its_interv
 def test_a_slot_with_a_clear_lift_on_enough_posts_is_a_best_window() -> None:
     thursday_19 = datetime(2025, 3, 7, 0, 0, tzinfo=UTC)  # Thursday 19:00 in Lima
     posts = [
-        post("Nuevo en la app", likes=100 + i % 9, published_at=_spread(i), **OWN)
+        post(f"Nuevo en la app ({i})", likes=100 + i % 9, published_at=_spread(i), **OWN)
         for i in range(300)
     ]
     posts += [
-        post("Nuevo en la app", likes=400 + i % 13,
+        post(f"Nuevo en la app, este jueves ({i})", likes=400 + i % 13,
              published_at=thursday_19 + timedelta(weeks=i % 9, minutes=i), **OWN)
         for i in range(45)
     ]  # fmt: skip
@@ -258,8 +297,14 @@ def test_a_slot_with_a_clear_lift_on_enough_posts_is_a_best_window() -> None:
 def _language_window(client: ClientProfile, english_share_of_all: float) -> Window:
     english = "Open your savings account in the app today and enjoy free transfers"
     spanish = "Abre tu cuenta de ahorros en la app hoy y disfruta transferencias gratis"
-    own = [post(spanish, likes=40 + i % 5, published_at=_spread(i), **OWN) for i in range(160)]
-    own += [post(english, likes=400 + i % 7, published_at=_spread(i), **OWN) for i in range(40)]
+    own = [
+        post(f"{spanish} ({i})", likes=40 + i % 5, published_at=_spread(i), **OWN)
+        for i in range(160)
+    ]
+    own += [
+        post(f"{english} ({i})", likes=400 + i % 7, published_at=_spread(i), **OWN)
+        for i in range(40)
+    ]
     others_total = round(40 / english_share_of_all) - 200
     others = [post(spanish, likes=1, published_at=_spread(i)) for i in range(others_total)]
     return window_for([*own, *others], lang="es", days=70, client=client)
@@ -406,12 +451,13 @@ def test_rates_are_written_readably() -> None:
 def test_opportunities_on_tiny_rates_are_written_readably() -> None:
     big = {**OWN, "author_followers": 5_000_000}  # rates of a few in a million
     posts = [
-        post("Conoce la Tarjeta Clásica", content_type="image", likes=20 + (i * 37) % 30,
+        post(f"Conoce la Tarjeta Clásica ({i})", content_type="image", likes=20 + (i * 37) % 30,
              published_at=_spread(i), **big)
         for i in range(320)
     ]  # fmt: skip
     posts += [
-        post("Conoce la Tarjeta Clásica", content_type="reel", likes=120 + (i * 53) % 60,
+        post(f"Mira el reel de la Tarjeta Clásica ({i})", content_type="reel",
+             likes=120 + (i * 53) % 60,
              published_at=_spread(i), **big)
         for i in range(80)
     ]  # fmt: skip

@@ -116,7 +116,7 @@ def test_q8_best_window_and_trend() -> None:
     own = {"is_own": True, "platform": "instagram", "author_followers": 100_000}
     posts = [
         post(
-            "Nuevo en la app",
+            f"Nuevo en la app ({w}, {m})",
             published_at=thursday_19 + timedelta(weeks=w, minutes=m),
             likes=5000,
             **own,
@@ -126,7 +126,7 @@ def test_q8_best_window_and_trend() -> None:
     ]
     posts += [
         post(
-            "Nuevo en la app",
+            f"Nuevo en la app, más tarde ({w}, {d})",
             published_at=thursday_19 + timedelta(weeks=w, hours=15 + d),
             likes=500,
             **own,
@@ -154,7 +154,7 @@ def test_q6_finds_a_planted_gap() -> None:
     base = {"is_own": True, "platform": "instagram", "author_followers": 100_000}
     posts = [
         post(
-            text,
+            f"{text} ({i})",  # every text different: Q6 counts each text once
             content_type="image",
             likes=1000,
             published_at=when + timedelta(weeks=i % 12),
@@ -164,7 +164,7 @@ def test_q6_finds_a_planted_gap() -> None:
     ]
     posts += [
         post(
-            text,
+            f"{text}, en reel ({i})",
             content_type="reel",
             likes=10_000,
             published_at=when + timedelta(weeks=i % 12),

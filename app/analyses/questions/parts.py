@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.ai.local.text import copy_key
 from app.analyses.records import PostRecord
-from app.analyses.statistics import Direction, Stance, clamp
+from app.analyses.statistics import MIN_SAMPLE_POSTS, Direction, Stance, clamp
+from app.analyses.window import Window
 
 __all__ = [
     "Direction",
@@ -28,6 +29,8 @@ __all__ = [
     "Result",
     "Stance",
     "TermCount",
+    "engaged_posts",
+    "engagement_basis",
     "example",
     "pick_examples",
     "share_doc",
@@ -148,6 +151,30 @@ def pick_examples(
         if len(out) >= k:
             break
     return out
+
+
+# --------------------------------------------------------------------------- engagement
+
+MIN_OWN_POSTS = MIN_SAMPLE_POSTS  # fewer of the brand's own posts: compare all posts
+
+
+def engaged_posts(window: Window) -> list[int]:
+    """The posts whose engagement is compared (Q6's segments, Q8's slots): each text once
+    (`window.originals`: a text posted many times would weigh its segment as many times)
+    and no retweet (its engagement belongs to its original; its own is 0 by design and
+    would drag a segment's rate down)."""
+    posts = window.posts
+    return [i for i in window.originals if not posts[i].is_retweet]
+
+
+def engagement_basis(window: Window) -> tuple[Literal["own", "all"], list[int]]:
+    """("own", the brand's own `engaged_posts`) when there are at least `MIN_OWN_POSTS` of
+    them, else ("all", every engaged post)."""
+    engaged = engaged_posts(window)
+    own = [i for i in engaged if window.posts[i].is_own]
+    if len(own) >= MIN_OWN_POSTS:
+        return "own", own
+    return "all", engaged
 
 
 # --------------------------------------------------------------------------- notes

@@ -1,16 +1,19 @@
 """Q6 opportunities, offline: segments that engage well above the baseline but are
 little used, and the topics that are risks to manage instead.
 
-Segments: content type, platform, weekday x 3-hour slot and language over the brand's own
-posts (all posts when it has fewer than `MIN_OWN`), and topics over all posts. For a
-segment: lift = its mean engagement rate / the dimension's mean, with a 95% interval
-(`statistics.lift_interval`), and gap_score = (lift - 1) x (1 - volume share). A segment
-qualifies when it has the minimum sample (`statistics.min_sample`), its lift is >= 1.1
-and holds up (the interval's lower bound is above 1), it holds less than an even share
-of the dimension's posts, and:
+Segments are compared over the posts whose engagement is their own, each text once
+(`parts.engaged_posts`: a retweet's engagement is its original's, and a text posted many
+times would weigh its segment as many times): content type, platform, weekday x 3-hour
+slot and language over the brand's own posts (all posts when it has fewer than
+`parts.MIN_OWN_POSTS`), and topics over all of them. For a segment: lift = its mean engagement
+rate / the dimension's mean, with a 95% interval (`statistics.lift_interval`), and
+gap_score = (lift - 1) x (1 - volume share). A segment qualifies when it has the minimum
+sample (`statistics.min_sample`), its lift is >= 1.1 and holds up (the interval's lower
+bound is above 1), it holds less than an even share of the dimension's posts, and:
 - a topic is no risk: a topic whose sentiment is clearly negative, or that is about
   politics or conflict, is listed under risks, never as an opportunity, however it
-  engages;
+  engages (what makes it a risk is read over every post of it, retweets included: a
+  complaint retweeted 500 times is a larger risk);
 - a language is a real share of the window's audience (all its posts) and a language of
   the client's market (its language or its country's).
 Actions are fixed templates (es/en) filled in with the figures.
@@ -19,13 +22,18 @@ Actions are fixed templates (es/en) filled in with the figures.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from app.ai.local.frames import mentions_politics
 from app.analyses.question import Previous
-from app.analyses.questions.parts import Figure, volume_notes
+from app.analyses.questions.parts import (
+    Figure,
+    engaged_posts,
+    engagement_basis,
+    volume_notes,
+)
 from app.analyses.questions.q06_opportunities.result import (
     OpportunitiesResult,
     Opportunity,
@@ -33,7 +41,6 @@ from app.analyses.questions.q06_opportunities.result import (
     TopicRisk,
 )
 from app.analyses.statistics import (
-    MIN_SAMPLE_POSTS,
     Moments,
     lift_interval,
     mean,
@@ -45,8 +52,8 @@ from app.analyses.window import Window
 from app.analyses.wording import WEEKDAYS, fmt_num, fmt_pct, fmt_rate, fmt_ratio
 
 DimensionName = Literal["topic", "content_type", "platform", "time_slot", "language"]
+Unit = Literal["posts", "share", "rate", "ratio"]
 
-MIN_OWN = MIN_SAMPLE_POSTS  # fewer own posts: compare all posts
 MIN_LIFT = 1.1
 SLOT_HOURS = 3
 MAX_RESULTS = 8
@@ -151,8 +158,8 @@ RISK_TEXT: dict[str, dict[str, str]] = {
 
 NOTES: dict[str, dict[str, str]] = {
     "en": {
-        "basis_all": "Only {own} own posts; content type, platform, time slot and language "
-        "are compared over all posts.",
+        "basis_all": "Only {own} own posts (each text once, retweets aside); content type, "
+        "platform, time slot and language are compared over all posts.",
         "none": "No segment with at least {min_posts} posts engages clearly above the baseline "
         "(lift >= 1.1 with its 95% interval above 1) while being under-used; no opportunity to "
         "report.",
@@ -163,8 +170,9 @@ NOTES: dict[str, dict[str, str]] = {
         "{share} of the window's posts (under {floor}); no language advice.",
     },
     "es": {
-        "basis_all": "Solo hay {own} publicaciones propias; el tipo de contenido, la "
-        "plataforma, la franja horaria y el idioma se comparan sobre todas las publicaciones.",
+        "basis_all": "Solo hay {own} publicaciones propias (cada texto una vez, sin retuits); "
+        "el tipo de contenido, la plataforma, la franja horaria y el idioma se comparan sobre "
+        "todas las publicaciones.",
         "none": "Ningún segmento con al menos {min_posts} publicaciones logra una interacción "
         "claramente superior a la media (lift >= 1,1 con su intervalo del 95 % por encima de 1) "
         "estando poco usado; no hay oportunidades que informar.",
@@ -195,7 +203,7 @@ class Segment:
     enough: bool  # the minimum sample (statistics.min_sample of the dimension's posts)
     holds: bool  # the lift's interval is above 1
     qualifies: bool  # enough, holds, lift >= MIN_LIFT, under-used, no risk, language sensible
-    # Topics: sentiment and what makes a topic a risk.
+    # Topics: sentiment and what makes a topic a risk (its `TopicProfile`).
     negative_share: float = 0.0
     positive_share: float = 0.0
     politics_share: float = 0.0
@@ -204,6 +212,22 @@ class Segment:
     # Languages: the share of the window's posts, and whether the market reads it.
     audience_share: float | None = None
     market_fit: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicProfile:
+    """What makes a topic a risk, read over every post whose topic it is (a retweet
+    endorses and spreads the text, as the sentiment shares count it)."""
+
+    label: str
+    posts: int
+    volume_share: float  # of the posts with a topic
+    enough: bool  # the minimum sample among the posts with a topic
+    negative_share: float
+    positive_share: float
+    politics_share: float
+    conflict_share: float
+    risks: tuple[RiskReason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +244,9 @@ def _slot(weekday: int, hour: int, lang: str) -> str:
 
 
 def basis(window: Window) -> tuple[Literal["own", "all"], list[int]]:
-    """Which posts content type, platform, slot and language are compared over."""
-    own = [i for i, p in enumerate(window.posts) if p.is_own]
-    if len(own) >= MIN_OWN:
-        return "own", own
-    return "all", list(range(window.n))
+    """Which posts content type, platform, slot and language are compared over: the
+    brand's own engaged posts, or all of them (`parts.engagement_basis`)."""
+    return engagement_basis(window)
 
 
 def market_languages(window: Window) -> frozenset[str]:
@@ -235,7 +257,9 @@ def market_languages(window: Window) -> frozenset[str]:
     return frozenset(found)
 
 
-def _topic_profile(window: Window, idx: Sequence[int]) -> dict[str, object]:
+def _topic_profile(
+    window: Window, label: str, idx: Sequence[int], total: int, min_posts: int
+) -> TopicProfile:
     """Sentiment, politics and conflict of a topic's posts, and the risks they make."""
     posts = window.posts
     n = len(idx)
@@ -250,12 +274,31 @@ def _topic_profile(window: Window, idx: Sequence[int]) -> dict[str, object]:
         risks.append("politics")
     if conflict >= RISK_SHARE:
         risks.append("conflict")
+    return TopicProfile(
+        label=label,
+        posts=n,
+        volume_share=n / total,
+        enough=n >= min_posts,
+        negative_share=negative,
+        positive_share=positive,
+        politics_share=politics,
+        conflict_share=conflict,
+        risks=tuple(risks),
+    )
+
+
+def topic_profiles(window: Window) -> dict[str, TopicProfile]:
+    """Every topic's profile, over all the posts whose topic it is."""
+    model = window.topics
+    by_topic: dict[int, list[int]] = defaultdict(list)
+    for i, t in enumerate(model.dominant):
+        if t >= 0:
+            by_topic[t].append(i)
+    total = sum(len(idx) for idx in by_topic.values())
+    min_posts = min_sample(total)
     return {
-        "negative_share": negative,
-        "positive_share": positive,
-        "politics_share": politics,
-        "conflict_share": conflict,
-        "risks": tuple(risks),
+        model.topics[t].label: _topic_profile(window, model.topics[t].label, idx, total, min_posts)
+        for t, idx in sorted(by_topic.items())
     }
 
 
@@ -304,12 +347,29 @@ def _dimension(
             holds=holds,
             qualifies=enough and holds and volume < even and lift >= MIN_LIFT,
         )
-        if name == "topic" and enough:
-            profile = _topic_profile(window, idx)
-            found = replace(found, **profile)  # type: ignore[arg-type]
-            found = replace(found, qualifies=found.qualifies and not found.risks)
         segments.append(found)
     return Dimension(name, base, min_posts, segments)
+
+
+def _profiled(s: Segment, profile: TopicProfile) -> Segment:
+    """Topic segment `s` with its topic's profile; a risky topic never qualifies."""
+    return replace(
+        s,
+        negative_share=profile.negative_share,
+        positive_share=profile.positive_share,
+        politics_share=profile.politics_share,
+        conflict_share=profile.conflict_share,
+        risks=profile.risks,
+        qualifies=s.qualifies and not profile.risks,
+    )
+
+
+def _with_profiles(dimension: Dimension, profiles: Mapping[str, TopicProfile]) -> Dimension:
+    segments = [
+        _profiled(s, profiles[s.segment]) if s.segment in profiles else s
+        for s in dimension.segments
+    ]
+    return replace(dimension, segments=segments)
 
 
 def _with_audience(dimension: Dimension, window: Window) -> Dimension:
@@ -336,8 +396,11 @@ def _with_audience(dimension: Dimension, window: Window) -> Dimension:
     return replace(dimension, segments=segments)
 
 
-def dimensions(window: Window) -> list[Dimension]:
-    """Every dimension with at least two segments and some engagement."""
+def dimensions(
+    window: Window, profiles: Mapping[str, TopicProfile] | None = None
+) -> list[Dimension]:
+    """Every dimension with at least two segments and some engagement; topics with their
+    `profiles` (`topic_profiles` when not given)."""
     posts = window.posts
     lang = window.lang
     names = LANGUAGE_NAMES[lang]
@@ -358,21 +421,85 @@ def dimensions(window: Window) -> list[Dimension]:
         keys.append(
             (
                 "topic",
-                range(window.n),
+                engaged_posts(window),
                 lambda i: labels[model.dominant[i]] if model.dominant[i] >= 0 else None,
             )
         )
     found: list[Dimension] = []
     for name, indices, key in keys:
         dimension = _dimension(name, indices, key, window)
-        if dimension is not None:
-            found.append(_with_audience(dimension, window) if name == "language" else dimension)
+        if dimension is None:
+            continue
+        if name == "language":
+            dimension = _with_audience(dimension, window)
+        elif name == "topic":
+            dimension = _with_profiles(
+                dimension, topic_profiles(window) if profiles is None else profiles
+            )
+        found.append(dimension)
     return found
 
 
 def r6(x: float) -> float:
     """Rates keep six decimals in figures: four would write 0.00004 as 0."""
     return round(x, 6)
+
+
+# Every figure an opportunity or a risk rests on: its name -> (Segment attribute, unit).
+FIGURES: dict[str, tuple[str, Unit]] = {
+    "posts": ("posts", "posts"),
+    "volume share": ("volume_share", "share"),
+    "mean engagement rate": ("mean_engagement_rate", "rate"),
+    "baseline engagement rate": ("baseline", "rate"),
+    "negative share": ("negative_share", "share"),
+    "positive share": ("positive_share", "share"),
+    "political posts share": ("politics_share", "share"),
+    "conflict posts share": ("conflict_share", "share"),
+    "lift over baseline": ("lift", "ratio"),
+    "lift lower bound (95%)": ("lift_low", "ratio"),
+    "lift upper bound (95%)": ("lift_high", "ratio"),
+}
+OPPORTUNITY_EVIDENCE = (
+    "posts",
+    "volume share",
+    "mean engagement rate",
+    "baseline engagement rate",
+    "lift over baseline",
+    "lift lower bound (95%)",
+    "lift upper bound (95%)",
+)
+RISK_EVIDENCE = (
+    "posts",
+    "volume share",
+    "negative share",
+    "positive share",
+    "political posts share",
+    "conflict posts share",
+    "lift over baseline",
+)
+
+
+def _shared(s: Segment) -> dict[str, Any]:
+    """The fields an opportunity and a risk have alike."""
+    return {
+        "segment": s.segment,
+        "posts": s.posts,
+        "volume_share": r4(s.volume_share),
+        "mean_engagement_rate": r4(min(s.mean_engagement_rate, 1.0)),
+        "lift": r4(s.lift),
+    }
+
+
+def evidence(s: Segment, names: Sequence[str]) -> list[Figure]:
+    """The figures `names` of `s` (rates to six decimals, other fractions to four)."""
+    figures = []
+    for name in names:
+        attribute, unit = FIGURES[name]
+        value: float = getattr(s, attribute)
+        figures.append(
+            Figure(name=name, value=r6(value) if unit == "rate" else r4(value), unit=unit)
+        )
+    return figures
 
 
 def _opportunity(s: Segment, lang: str) -> Opportunity:
@@ -389,24 +516,39 @@ def _opportunity(s: Segment, lang: str) -> Opportunity:
     )
     return Opportunity(
         dimension=s.dimension,
-        segment=s.segment,
-        posts=s.posts,
-        volume_share=r4(s.volume_share),
-        mean_engagement_rate=r4(min(s.mean_engagement_rate, 1.0)),
-        lift=r4(s.lift),
+        **_shared(s),
         lift_low=r4(s.lift_low),
         lift_high=r4(s.lift_high),
         gap_score=r4(s.gap_score),
-        evidence=[
-            Figure(name="posts", value=s.posts, unit="posts"),
-            Figure(name="volume share", value=r4(s.volume_share), unit="share"),
-            Figure(name="mean engagement rate", value=r6(s.mean_engagement_rate), unit="rate"),
-            Figure(name="baseline engagement rate", value=r6(s.baseline), unit="rate"),
-            Figure(name="lift over baseline", value=r4(s.lift), unit="ratio"),
-            Figure(name="lift lower bound (95%)", value=r4(s.lift_low), unit="ratio"),
-            Figure(name="lift upper bound (95%)", value=r4(s.lift_high), unit="ratio"),
-        ],
+        evidence=evidence(s, OPPORTUNITY_EVIDENCE),
         action=action,
+    )
+
+
+def risk_segment(profile: TopicProfile, engaged: Segment | None) -> Segment:
+    """A risky topic as a segment: its posts and shares over every post of it (its
+    `profile`), its engagement over its engaged posts (`engaged`: none, rate and lift 0)."""
+    if engaged is None:  # every post of the topic is a retweet
+        engaged = Segment(
+            dimension="topic",
+            segment=profile.label,
+            posts=0,
+            volume_share=0.0,
+            mean_engagement_rate=0.0,
+            baseline=0.0,
+            lift=0.0,
+            lift_low=0.0,
+            lift_high=0.0,
+            gap_score=0.0,
+            enough=False,
+            holds=False,
+            qualifies=False,
+        )
+    return replace(
+        _profiled(engaged, profile),
+        posts=profile.posts,
+        volume_share=profile.volume_share,
+        enough=profile.enough,
     )
 
 
@@ -420,25 +562,13 @@ def _risk(s: Segment, lang: str) -> TopicRisk:
         "conflict": t["conflict"].format(share=fmt_pct(s.conflict_share, lang, 0)),
     }
     return TopicRisk(
-        segment=s.segment,
-        posts=s.posts,
-        volume_share=r4(s.volume_share),
-        mean_engagement_rate=r4(min(s.mean_engagement_rate, 1.0)),
-        lift=r4(s.lift),
+        **_shared(s),
         negative_share=r4(s.negative_share),
         positive_share=r4(s.positive_share),
         politics_share=r4(s.politics_share),
         conflict_share=r4(s.conflict_share),
         reasons=list(s.risks),
-        evidence=[
-            Figure(name="posts", value=s.posts, unit="posts"),
-            Figure(name="volume share", value=r4(s.volume_share), unit="share"),
-            Figure(name="negative share", value=r4(s.negative_share), unit="share"),
-            Figure(name="positive share", value=r4(s.positive_share), unit="share"),
-            Figure(name="political posts share", value=r4(s.politics_share), unit="share"),
-            Figure(name="conflict posts share", value=r4(s.conflict_share), unit="share"),
-            Figure(name="lift over baseline", value=r4(s.lift), unit="ratio"),
-        ],
+        evidence=evidence(s, RISK_EVIDENCE),
         action=t["action"].format(
             segment=s.segment,
             why=t["and"].join(why[r] for r in s.risks),
@@ -475,20 +605,26 @@ def compute(window: Window, previous: Previous) -> OpportunitiesResult:
     lang = window.lang
     notes = [*window.notes, *volume_notes(n)]
     kind, compared = basis(window)
-    own = sum(1 for p in window.posts if p.is_own)
     if n and kind == "all":
+        own = sum(1 for i in compared if window.posts[i].is_own)
         notes.append(NOTES[lang]["basis_all"].format(own=own))
     found: list[Opportunity] = []
-    risks: list[TopicRisk] = []
     min_posts = min_sample(len(compared))
-    for dimension in dimensions(window):
+    profiles = topic_profiles(window)
+    topics: dict[str, Segment] = {}
+    for dimension in dimensions(window, profiles):
         kept = [_opportunity(s, lang) for s in dimension.segments if s.qualifies]
         kept.sort(key=lambda o: (-o.gap_score, o.segment))
         found += kept[:MAX_PER_DIMENSION]
         if dimension.name == "topic":
-            risks = [_risk(s, lang) for s in dimension.segments if s.enough and s.risks]
+            topics = {s.segment: s for s in dimension.segments}
         if dimension.name == "language":
             notes += _language_notes(dimension, window)
+    risks = [
+        _risk(risk_segment(p, topics.get(p.label)), lang)
+        for p in profiles.values()
+        if p.enough and p.risks
+    ]
     found.sort(key=lambda o: (-o.gap_score, o.dimension, o.segment))
     # Politics and conflict first (never the brand's conversation), then the largest.
     risks.sort(key=lambda r: (r.reasons == ["negative"], -r.posts, r.segment))

@@ -57,12 +57,17 @@ class TopicRisk(Part):
     politics or conflict, however much it engages."""
 
     segment: str = Field(description="The topic's label.")
-    posts: int = Field(ge=0, description="Posts whose main topic it is.")
-    volume_share: float = Field(ge=0, le=1, description=share_doc("posts / all posts"))
+    posts: int = Field(ge=0, description="Posts whose main topic it is, retweets included.")
+    volume_share: float = Field(ge=0, le=1, description=share_doc("posts / all posts with a topic"))
     mean_engagement_rate: float = Field(
-        ge=0, le=1, description="Mean engagement rate of the topic's posts."
+        ge=0,
+        le=1,
+        description="Mean engagement rate of the topic's texts (each once, retweets left "
+        "out; 0 when it has none).",
     )
-    lift: float = Field(ge=0, description="Topic mean engagement rate / all posts' mean.")
+    lift: float = Field(
+        ge=0, description="Topic mean engagement rate / the compared topics' mean (0: none)."
+    )
     negative_share: float = Field(ge=0, le=1, description=share_doc("negative posts / posts"))
     positive_share: float = Field(ge=0, le=1, description=share_doc("positive posts / posts"))
     politics_share: float = Field(
@@ -85,7 +90,9 @@ class OpportunitiesResult(Result):
     basis: Literal["own", "all"] = Field(
         description=(
             "Posts compared for content type, platform, time slot and language: the brand's "
-            "own posts, or all posts when there are too few own posts. Topics use all posts."
+            "own posts, or all posts when there are too few own posts; topics compare all "
+            "posts. Each text counts once and retweets are left out (a retweet's engagement "
+            "is its original's)."
         )
     )
     baseline_engagement_rate: float = Field(

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.analyses.payload import trend_entry
 from app.analyses.question import Previous
+from app.analyses.questions.parts import engagement_basis
 from app.analyses.questions.q08_temporal.local import cells, compute
 from app.analyses.statistics import Group, min_sample, r4
 from app.analyses.window import Window
@@ -87,11 +88,7 @@ def section(window: Window, previous: Previous) -> dict[str, Any]:
             if found.concentration
             else None,
             "best_windows_basis": found.best_windows_basis,
-            "min_slot_posts": min_sample(
-                sum(1 for p in window.posts if p.is_own)
-                if found.best_windows_basis == "own"
-                else window.n
-            ),
+            "min_slot_posts": min_sample(len(engagement_basis(window)[1])),
             "best_windows": [w.model_dump(mode="json") for w in found.best_windows],
         }
     }

@@ -3,7 +3,10 @@ best slots, and the weekly trend of volume and engagement.
 
 Best windows rank slots by mean engagement rate among slots with the minimum sample
 (`statistics.min_sample`) whose lift over the other posts holds up (its 95% interval lies
-above 1), on the brand's own posts (all posts when there are fewer than 30 own posts).
+above 1), on the posts whose engagement is their own, each text once
+(`parts.engagement_basis`: a retweet's engagement, 0 by design, would drag its slot down,
+and a text posted many times would count as many posts): the brand's own (all of them
+when it has fewer than 30). The heat map's cells count every post published.
 Trends are the window's (least-squares slopes over its full weeks; partial first/last
 weeks dropped), except when its posts are concentrated in a few of its days
 (`statistics.concentration`): then a trend would measure when the data was collected,
@@ -13,10 +16,9 @@ and the result says so instead.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Literal
 
 from app.analyses.question import Previous
-from app.analyses.questions.parts import volume_notes
+from app.analyses.questions.parts import engagement_basis, volume_notes
 from app.analyses.questions.q08_temporal.result import (
     Concentration,
     HeatCell,
@@ -26,7 +28,6 @@ from app.analyses.questions.q08_temporal.result import (
     WeekPoint,
 )
 from app.analyses.statistics import (
-    MIN_SAMPLE_POSTS,
     MIN_TREND_POINTS,
     Group,
     Moments,
@@ -41,12 +42,12 @@ from app.analyses.statistics import Trend as TrendFigure
 from app.analyses.window import Window
 from app.analyses.wording import WEEKDAYS, fmt_num, fmt_pct
 
-MIN_OWN = MIN_SAMPLE_POSTS
 BEST = 3
 
 NOTES: dict[str, dict[str, str]] = {
     "en": {
-        "basis_all": "Only {own} own posts; best windows are ranked on all posts.",
+        "basis_all": "Only {own} own posts (each text once, retweets aside); best windows are "
+        "ranked on all posts.",
         "no_best": "No weekday x hour slot with at least {min_posts} posts engages clearly "
         "above the other posts (lift with its 95% interval above 1); no best window.",
         "no_trend": "Fewer than {points} weeks of posts; no weekly trend.",
@@ -55,8 +56,8 @@ NOTES: dict[str, dict[str, str]] = {
         "would show when posts were collected, not a change).",
     },
     "es": {
-        "basis_all": "Solo hay {own} publicaciones propias; las mejores franjas se ordenan "
-        "sobre todas las publicaciones.",
+        "basis_all": "Solo hay {own} publicaciones propias (cada texto una vez, sin retuits); "
+        "las mejores franjas se ordenan sobre todas las publicaciones.",
         "no_best": "Ninguna franja de día y hora con al menos {min_posts} publicaciones logra "
         "una interacción claramente superior a la del resto (lift con su intervalo del 95 % "
         "por encima de 1); no hay mejor franja.",
@@ -136,11 +137,10 @@ def compute(window: Window, previous: Previous) -> TemporalResult:
                 )
             )
 
-    own = [i for i, p in enumerate(posts) if p.is_own]
-    basis: Literal["own", "all"] = "own" if len(own) >= MIN_OWN else "all"
-    chosen = own if basis == "own" else list(range(n))
+    basis, chosen = engagement_basis(window)
     if n and basis == "all":
-        notes.append(NOTES[lang]["basis_all"].format(own=len(own)))
+        own = sum(1 for i in chosen if posts[i].is_own)
+        notes.append(NOTES[lang]["basis_all"].format(own=own))
     slots: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i in chosen:
         t = window.local[i]

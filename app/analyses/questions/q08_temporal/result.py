@@ -75,7 +75,8 @@ class TemporalResult(Result):
     timezone: str = Field(description="IANA time zone the weekdays and hours are in.")
     cells: list[HeatCell] = Field(description="All 168 weekday x hour cells, Monday 0:00 first.")
     best_windows_basis: Literal["own", "all"] = Field(
-        description="Posts the best windows are ranked on: own posts, or all if too few."
+        description="Posts the best windows are ranked on: own posts, or all if too few; "
+        "each text once, retweets left out (a retweet's engagement is its original's)."
     )
     best_windows: list[TimeWindow] = Field(
         description="Up to 3 slots with the highest engagement rate among slots with the minimum "
