@@ -1,9 +1,9 @@
 """Engagement clustering through the API on real PostgreSQL: three well-separated
 profiles come back as three clusters of the right sizes and names, new posts are placed
 in the expected cluster, too few posts is a 422, other tenants see nothing, and every
-training is audited. Retweets and copies count once and take no engagement credit;
-names are distinct, in the tenant's language (also on the real BBVA tweets, when
-../shared/data is there)."""
+training is audited. Retweets (cut short by X too) and copies count once and take no
+engagement credit; names are distinct, in the tenant's language (also on the real BBVA
+tweets, when ../shared/data is there)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.ai.local.text import copy_sources, retweet_of
 from app.clustering import service
 from app.clustering.models import PostClusterAssignment, PostClusterModel
 from app.core.enums import Role
@@ -234,7 +235,7 @@ async def test_a_post_deleted_while_clustering_is_a_conflict(
 RETWEETED = "¡Gran sorteo! Gana un viaje pagando con tu tarjeta https://t.co/x1"
 
 
-def _post(w: TenantWorld, n: int, text: str, **figures: object) -> Post:
+def _post(w: TenantWorld, n: int, text: str, author: str = "", **figures: object) -> Post:
     account = w.accounts[n % 2]
     return Post(
         tenant_id=w.tenant.id,
@@ -242,7 +243,7 @@ def _post(w: TenantWorld, n: int, text: str, **figures: object) -> Post:
         account_id=account.id,
         platform=account.platform,
         external_id=f"copy-{n}",
-        author_handle=f"fan{n}",
+        author_handle=author or f"fan{n}",
         text=text,
         published_at=PROFILES_START + timedelta(days=3, minutes=n),
         **figures,
@@ -342,6 +343,44 @@ async def test_retweets_of_one_viral_text_make_no_cluster(
     assert len(set(names)) == len(names)
 
 
+LAUNCH = (
+    "Nueva app BBVA: abre tu cuenta en cinco minutos desde tu celular, sin ir a la agencia "
+    "y con transferencias gratis a otros bancos https://t.co/a1"
+)
+
+
+async def test_a_retweet_cut_short_follows_its_original(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    """The training reads each post's author, so a retweet X cut short is a copy of its
+    author's original: clustered once with it, listed in its cluster at its distance."""
+    await add_profile_posts(
+        session, tenant_a, [(VIRAL, 2000, 9), (TALKY, 5000, 8), (QUIET, 10000, 10)]
+    )
+    original = _post(
+        tenant_a, 200, LAUNCH, "bbva_peru",
+        author_followers=2000, likes=100, comments=10, shares=800, views=10000,
+    )  # fmt: skip
+    # X's cut: the first words and "…" (or "..."), the original's counts on the row.
+    cuts = [f"RT @bbva_peru: {LAUNCH[: 70 + 10 * i]}{'…' if i % 2 else '...'}" for i in range(5)]
+    cut = [
+        _post(tenant_a, 201 + i, text, f"fan{i}", author_followers=50, shares=800)
+        for i, text in enumerate(cuts)
+    ]
+    session.add_all([original, *cut])
+    await session.flush()
+    r = await client.post(_url(tenant_a), json=WINDOW, headers=tenant_a.headers(Role.analyst))
+    assert r.status_code == 201, r.text
+    model = r.json()
+    assert model["n_posts"] == 27 + 6
+    assert model["n_clustered"] == 27 + 1  # the cut retweets are not texts of their own
+    assert (model["retweets"], model["duplicates"]) == (5, 0)
+    pages = await _cluster_pages(client, tenant_a, model["k"])
+    listed = {p["post_id"]: (i, p["distance"]) for i, page in enumerate(pages) for p in page}
+    home = listed[str(original.id)]
+    assert {listed[str(p.id)] for p in cut} == {home}  # its cluster, its distance
+
+
 # Two liked profiles, both far above the quiet one in likes alone (the old names:
 # "high likes" and "high likes (2)").
 VERY_LIKED = (300.0, 0.0, 0.0, 0.0)
@@ -377,6 +416,22 @@ async def test_clusters_sharing_their_top_feature_get_distinct_names(
 
 
 BBVA = Path(__file__).resolve().parents[2] / "shared" / "data" / "posts" / "bbva_2020" / "BBVA.csv"
+
+
+async def _listed(client: httpx.AsyncClient, w: TenantWorld, cluster: int) -> dict[str, bool]:
+    """The posts of one cluster of the latest model: id -> is_retweet."""
+    listed: dict[str, bool] = {}
+    while True:
+        r = await client.get(
+            _url(w, "/latest/posts"),
+            params={"cluster": cluster, "limit": 200, "offset": len(listed)},
+            headers=w.headers(),
+        )
+        assert r.status_code == 200, r.text
+        items = r.json()["items"]
+        listed |= {str(p["post_id"]): p["is_retweet"] for p in items}
+        if len(items) < 200:
+            return listed
 
 
 def _bbva_posts(w: TenantWorld) -> list[Post]:
@@ -421,7 +476,22 @@ async def test_bbva_tweets_give_distinct_names_and_no_retweet_cluster(
     names = [c["name"] for c in model["clusters"]]
     assert len(set(names)) == len(names), names
     assert not any("(" in n for n in names)
-    # No cluster is the retweets: each has distinct texts of its own, and the retweets
-    # sit where their own (zero) engagement puts them, not in a "many shares" cluster.
-    for cluster in model["clusters"]:
-        assert cluster["retweets"] < cluster["size"] / 2 or cluster["profile"]["shares"] <= 0
+    # No cluster is the retweets: each has distinct texts of its own. A retweet in a
+    # cluster of many shares sits there with its original (a post that is not a retweet,
+    # even when X cut the retweet short with "…"); a text known only from retweets is
+    # placed where zero engagement falls, never there.
+    order = sorted(posts, key=lambda p: (p.published_at, p.id))
+    flags = [p.is_retweet or retweet_of(p.text) is not None for p in order]
+    sources = copy_sources([p.text for p in order], [p.author_handle for p in order], flags)
+    original = {str(p.id): order[i] for p, i in zip(order, sources, strict=True)}
+    for index, cluster in enumerate(model["clusters"]):
+        assert cluster["distinct"] > 0
+        if cluster["profile"]["shares"] <= 0:
+            continue
+        listed = await _listed(client, tenant_a, index)
+        for post_id, is_retweet in listed.items():
+            if is_retweet:
+                source = original[post_id]
+                assert not source.is_retweet
+                assert retweet_of(source.text) is None
+                assert str(source.id) in listed

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.ai.local.text import copy_key, retweet_of
+from app.ai.local.text import copy_sources, retweet_of
 from app.ai.local.types import EMOTIONS
 
 _EMOTION_INDEX = {e: i for i, e in enumerate(EMOTIONS)}
@@ -147,7 +147,8 @@ class Copies:
     posts that count for content: `originals`). The original of a text is its first post
     that is not a retweet (a retweet of a text whose original is in the window, even cut
     short with "…", points to it), or its first retweet when only retweets of it are in
-    the window. Posts without text are each their own.
+    the window. Posts without text are each their own (`text.copy_sources`, which the
+    clustering shares).
     """
 
     originals: Sequence[int]  # ascending
@@ -157,47 +158,8 @@ class Copies:
 
     @classmethod
     def of(cls, posts: Sequence[PostRecord]) -> Copies:
-        copy_of = array("l", range(len(posts)))
-        by_key: dict[str, int] = {}
-        by_author: dict[str, list[tuple[str, int]]] = {}
-        duplicates = 0
-        retweets: list[int] = []
-        for i, p in enumerate(posts):
-            if is_retweet(p):
-                retweets.append(i)
-                continue
-            key = copy_key(p.text)
-            if not key:
-                continue
-            first = by_key.setdefault(key, i)
-            if first != i:
-                copy_of[i] = first
-                duplicates += 1
-            else:
-                by_author.setdefault(p.author_handle.lower().lstrip("@"), []).append((key, i))
-        for i in retweets:
-            text = posts[i].text
-            key = copy_key(text)
-            if not key:
-                continue
-            source = by_key.get(key)
-            if source is None:
-                shared = retweet_of(text)
-                if shared is not None and len(key) >= MIN_CUT_KEY and _cut_short(text):
-                    source = next(
-                        (j for k, j in by_author.get(shared[0], ()) if k.startswith(key)), None
-                    )
-                by_key[key] = i if source is None else source
-            if source is not None:
-                copy_of[i] = source
+        flags = [is_retweet(p) for p in posts]
+        copy_of = copy_sources([p.text for p in posts], [p.author_handle for p in posts], flags)
         originals = array("l", (i for i, c in enumerate(copy_of) if c == i))
-        return cls(originals, copy_of, len(retweets), duplicates)
-
-
-MIN_CUT_KEY = 20  # a retweet cut short is matched to its original from this many characters
-
-
-def _cut_short(text: str) -> bool:
-    """X cuts a long retweet at 140 characters with "…" (or "..."), a link included."""
-    tail = text.rstrip()
-    return tail.endswith(("…", "...")) or tail.rsplit(" ", 1)[-1].startswith("http")
+        duplicates = sum(1 for i, c in enumerate(copy_of) if c != i and not flags[i])
+        return cls(originals, copy_of, sum(flags), duplicates)

@@ -1,9 +1,10 @@
 """Engagement clustering math (numpy and scikit-learn, no database).
 
-Copies count once: posts with one text (`app.ai.local.text.copy_key`: a retweet "RT @user:
-...", a post flagged `is_retweet`, or an identical text) are clustered as one item, the
-original when it is in the selection (a post that is not a retweet), else the earliest
-copy; every copy is then assigned to that item's cluster. A retweet carries the original's
+Copies count once: posts with one text (`app.ai.local.text.copy_sources`, as the analyses
+count them: a retweet "RT @user: ...", even cut short by X with "…", a post flagged
+`is_retweet`, or an identical text) are clustered as one item, the original when it is in
+the selection (a post that is not a retweet), else the earliest copy; every copy is then
+assigned to that item's cluster. A retweet carries the original's
 counts, not engagement of its own: a text known only from retweets is not clustered but
 placed where zero engagement falls, so retweets never form a cluster of their own.
 
@@ -29,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.ai.local.keywords import content_tokens
-from app.ai.local.text import copy_key, retweet_of
+from app.ai.local.text import copy_sources, retweet_of
 from app.clustering import wording
 from app.clustering.wording import Descriptor
 
@@ -96,24 +97,19 @@ class Copies:
         return int((copies & ~self.retweet).sum())
 
 
-def find_copies(texts: Sequence[str], flagged: Sequence[bool]) -> Copies:
-    """Group posts by `copy_key`; in each group the first post that is not a retweet
-    (else the first retweet) stands for the group. Posts come in publication order."""
+def find_copies(
+    texts: Sequence[str], flagged: Sequence[bool], authors: Sequence[str] | None = None
+) -> Copies:
+    """Group posts by text (`copy_sources`): in each group the first post that is not a
+    retweet (else the first retweet) stands for the group; a retweet cut short is matched
+    to its original by the `authors` of the posts. Posts come in publication order."""
     n = len(texts)
     retweet = np.array(
         [bool(f) or retweet_of(t) is not None for t, f in zip(texts, flagged, strict=True)],
         dtype=np.bool_,
     ).reshape(n)
-    first: dict[str, int] = {}
-    original: dict[str, int] = {}
-    keys: list[str] = []
-    for i, text in enumerate(texts):
-        key = copy_key(text) or f"\x00{i}"  # a text of links only is its own
-        keys.append(key)
-        first.setdefault(key, i)
-        if not retweet[i]:
-            original.setdefault(key, i)
-    item_of = np.array([original.get(k, first[k]) for k in keys], dtype=np.int64).reshape(n)
+    sources = copy_sources(texts, authors, retweet.tolist())
+    item_of = np.array(sources, dtype=np.int64).reshape(n)
     return Copies(item_of=item_of, retweet=retweet)
 
 
@@ -398,15 +394,18 @@ def fit_clusters(
     *,
     texts: Sequence[str] | None = None,
     retweets: Sequence[bool] | None = None,
+    authors: Sequence[str] | None = None,
     lang: str = "en",
 ) -> ClusterFit:
     """Cluster posts; `counts` is (n, 4) in FEATURES order, rows in publication order.
-    With `texts` (and the posts' `retweets` flags), copies of one text count once."""
+    With `texts` (and the posts' `retweets` flags and `authors`), copies of one text
+    count once."""
     n = len(counts)
     if texts is None:
         copies = no_copies(n)
     else:
-        copies = find_copies(texts, retweets if retweets is not None else [False] * n)
+        flags = retweets if retweets is not None else [False] * n
+        copies = find_copies(texts, flags, authors)
     items = copies.items
     # A retweet carries the original's counts: texts known only from retweets are not
     # clustered (no engagement of their own), they are placed where zero engagement falls.

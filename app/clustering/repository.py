@@ -139,6 +139,7 @@ class PostEngagementRepository(TenantRepository[Post]):
             Post.reach,
             Post.text,
             Post.is_retweet,
+            Post.author_handle,
         ).where(Post.client_id == client_id)
         if since:
             query = query.where(Post.published_at >= since)

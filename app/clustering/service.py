@@ -48,7 +48,7 @@ def _filters(data: ClusterTrain) -> dict[str, Any]:
 
 def fit_rows(rows: list[Row[Any]], k: int | None, language: str = "en") -> model.ClusterFit:
     """Cluster rows of (id, likes, comments, shares, views, author_followers, reach, text,
-    is_retweet) in publication order; names in `language` ("es" or "en")."""
+    is_retweet, author_handle) in publication order; names in `language` ("es" or "en")."""
     counts = np.array(
         [[r.likes, r.comments, r.shares, r.views] for r in rows], dtype=np.float64
     ).reshape(-1, 4)
@@ -61,6 +61,7 @@ def fit_rows(rows: list[Row[Any]], k: int | None, language: str = "en") -> model
         k,
         texts=[r.text for r in rows],
         retweets=[bool(r.is_retweet) for r in rows],
+        authors=[r.author_handle for r in rows],
         lang=wording.language(language),
     )
 

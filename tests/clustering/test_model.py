@@ -82,6 +82,38 @@ def test_copies_of_one_text_are_one_item_the_original_first() -> None:
     assert (copies.n_retweets, copies.n_duplicates) == (4, 1)
 
 
+def test_a_retweet_cut_short_is_a_copy_of_its_original() -> None:
+    """X cuts a long retweet ("RT @user: the first words…" or "..."): still a copy of
+    `user`'s original, as the analyses' Window counts it (text.copy_sources)."""
+    original = (
+        "Nueva app BBVA: abre tu cuenta en cinco minutos desde tu celular, sin ir a la "
+        "agencia y con transferencias gratis https://t.co/a"
+    )
+    texts = [
+        original,
+        f"RT @bbva_peru: {original[:70]}…",
+        f"RT @BBVA_Peru: {original[:90]}...",
+        f"RT @otra_cuenta: {original[:80]}…",  # another author's: not this text
+        "RT @bbva_peru: Nueva app…",  # too short to tell
+    ]
+    authors = ["bbva_peru", "fan1", "fan2", "fan3", "fan4"]
+    copies = m.find_copies(texts, [False] * 5, authors)
+    assert copies.item_of.tolist() == [0, 0, 0, 3, 4]
+    assert (copies.n_retweets, copies.n_duplicates) == (4, 0)
+    # Clustered once and placed with their original, with no engagement of their own.
+    counts, followers = _profiles()  # 10 viral, 8 quiet
+    n = len(counts)
+    counts = np.vstack([counts, np.tile([50.0, 5.0, 400.0, 5000.0], (6, 1))])
+    followers = np.concatenate([followers, np.full(6, 1000.0)])
+    texts = [f"post {i}" for i in range(n - 1)] + [original]
+    texts += [f"RT @bbva_peru: {original[: 60 + i]}…" for i in range(6)]
+    authors = [f"autor{i}" for i in range(n - 1)] + ["bbva_peru"] + [f"fan{i}" for i in range(6)]
+    fit = m.fit_clusters(counts, followers, np.zeros(len(counts)), texts=texts, authors=authors)
+    assert (fit.model.n_posts, fit.model.n_clustered, fit.model.retweets) == (24, 18, 6)
+    assert set(fit.labels[n:].tolist()) == {fit.labels[n - 1]}
+    assert fit.distances[n:].tolist() == [fit.distances[n - 1]] * 6
+
+
 def test_candidate_ks_need_three_posts_per_cluster() -> None:
     assert m.candidate_ks(6, None) == [2]
     assert m.candidate_ks(100, None) == list(range(2, 9))

@@ -8,6 +8,8 @@ it runs on every post (10,000 posts must be analysed in well under a second).
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -326,3 +328,59 @@ def copy_key(text: str) -> str:
     body = _URL_RE.sub(" ", body.lower())
     body = body.replace("…", " ").replace("...", " ")
     return fold(_SPACE_RE.sub(" ", body).strip())
+
+
+MIN_CUT_KEY = 20  # a retweet cut short is matched to its original from this many characters
+
+
+def cut_short(text: str) -> bool:
+    """X cuts a long retweet at 140 characters with "…" (or "..."), a link included."""
+    tail = text.rstrip()
+    return tail.endswith(("…", "...")) or tail.rsplit(" ", 1)[-1].startswith("http")
+
+
+def copy_sources(
+    texts: Sequence[str], authors: Sequence[str] | None, retweets: Sequence[bool]
+) -> array[int]:
+    """Per text, the index of the text it repeats (itself for an original), texts in
+    publication order: the one notion of copies of the analyses and the clustering.
+
+    The original of a text (`copy_key`) is its first post that is not a retweet
+    (`retweets[i]`); a retweet of a text whose original is there points to it, even cut
+    short by X ("RT @user: the first words…": matched on its first `MIN_CUT_KEY`
+    characters or more among `user`'s originals, so `authors` are needed for it); a text
+    known only from retweets has its first retweet as original. Texts without words
+    (links only) are each their own.
+    """
+    copy_of = array("l", range(len(texts)))
+    by_key: dict[str, int] = {}
+    by_author: dict[str, list[tuple[str, int]]] = {}
+    later: list[int] = []
+    for i, text in enumerate(texts):
+        if retweets[i]:
+            later.append(i)
+            continue
+        key = copy_key(text)
+        if not key:
+            continue
+        first = by_key.setdefault(key, i)
+        if first != i:
+            copy_of[i] = first
+        elif authors is not None:
+            by_author.setdefault(authors[i].lower().lstrip("@"), []).append((key, i))
+    for i in later:
+        text = texts[i]
+        key = copy_key(text)
+        if not key:
+            continue
+        source = by_key.get(key)
+        if source is None:
+            shared = retweet_of(text)
+            if shared is not None and len(key) >= MIN_CUT_KEY and cut_short(text):
+                source = next(
+                    (j for k, j in by_author.get(shared[0], ()) if k.startswith(key)), None
+                )
+            by_key[key] = i if source is None else source
+        if source is not None:
+            copy_of[i] = source
+    return copy_of
