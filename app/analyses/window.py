@@ -83,16 +83,16 @@ class Window:
         thread). `language` is the tenant's ("es" or anything else, read as "en");
         `topics`, how many topics to seek (None: chosen from the window's size)."""
         notes: list[str] = []
+        lang: Language = "es" if (language or "en").lower()[:2] == "es" else "en"
         tz: tzinfo
         try:
             tz, tz_name = ZoneInfo(timezone), timezone
         except (ZoneInfoNotFoundError, ValueError):
             tz, tz_name = ZoneInfo("UTC"), "UTC"
-            notes.append(f"Unknown time zone {timezone!r}; times are in UTC.")
+            notes.append(_ZONE_NOTE[lang].format(zone=timezone))
         brand = BrandMatcher.of(posts, client.handles, client.name, client.aliases)
         copies = Copies.of(posts)
         changed, model = enrich_in_place(posts, brand.handles, copies, topics=topics)
-        lang: Language = "es" if (language or "en").lower()[:2] == "es" else "en"
         notes.extend(copies_notes(len(posts), copies, lang))
         local = tuple(p.published_at.astimezone(tz) for p in posts)
         dates = tuple(t.date() for t in local)
@@ -170,6 +170,11 @@ class Window:
         all of them when fewer than three are whole."""
         return _full_weeks(self.week_range(), self.span(), self.tz)
 
+
+_ZONE_NOTE = {
+    "en": "Unknown time zone '{zone}'; times are in UTC.",
+    "es": "Zona horaria desconocida «{zone}»; las horas están en UTC.",
+}
 
 _COPIES_NOTE = {
     "en": {

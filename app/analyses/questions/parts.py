@@ -19,6 +19,7 @@ from app.ai.local.text import copy_key
 from app.analyses.records import PostRecord
 from app.analyses.statistics import MIN_SAMPLE_POSTS, Direction, Stance, clamp
 from app.analyses.window import Window
+from app.analyses.wording import fmt_num
 
 __all__ = [
     "Direction",
@@ -181,10 +182,30 @@ def engagement_basis(window: Window) -> tuple[Literal["own", "all"], list[int]]:
 
 SMALL_SAMPLE = 30  # fewer posts than this: shares are unstable, say so
 
+_VOLUME_NOTES = {
+    "en": {
+        "none": "No {what} in the window; nothing to analyse.",
+        "few": "Only {n} {what} in the window; shares are unstable.",
+        "posts": "posts",
+        "others": "posts by other authors",
+    },
+    "es": {
+        "none": "No hay {what} en la ventana; no hay nada que analizar.",
+        "few": "Solo hay {n} {what} en la ventana; las proporciones son inestables.",
+        "posts": "publicaciones",
+        "others": "publicaciones de otros autores",
+    },
+}
 
-def volume_notes(n: int, what: str = "posts") -> list[str]:
+
+def volume_notes(
+    n: int, *, lang: str = "en", what: Literal["posts", "others"] = "posts"
+) -> list[str]:
+    """What a result says when it rests on no or few posts (`what`: the window's posts,
+    or the posts by authors other than the brand), in `lang` ("es" or "en")."""
+    said = _VOLUME_NOTES["es" if lang == "es" else "en"]
     if n == 0:
-        return [f"No {what} in the window; nothing to analyse."]
+        return [said["none"].format(what=said[what])]
     if n < SMALL_SAMPLE:
-        return [f"Only {n} {what} in the window; shares are unstable."]
+        return [said["few"].format(n=fmt_num(n, lang), what=said[what])]
     return []

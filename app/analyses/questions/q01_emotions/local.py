@@ -180,7 +180,7 @@ def compute(window: Window, previous: Previous) -> EmotionsResult:
             )
         )
 
-    notes = [*window.notes, *volume_notes(len(posts))]
+    notes = [*window.notes, *volume_notes(len(posts), lang=window.lang)]
     if posts and not non_neutral:
         notes.append(TEXTS[lang]["no_cue"])
     elif 0 < emotional < SMALL_SAMPLE and len(posts) >= SMALL_SAMPLE:

@@ -92,7 +92,7 @@ def compute(window: Window, previous: Previous) -> TopicsResult:
     posts = window.posts
     n = len(posts)
     say = _NOTES[window.lang]
-    notes = [*window.notes, *volume_notes(n)]
+    notes = [*window.notes, *volume_notes(n, lang=window.lang)]
     model = window.topics
     selection = [
         TopicCandidate(

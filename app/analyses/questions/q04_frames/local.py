@@ -24,7 +24,7 @@ def compute(window: Window, previous: Previous) -> FramesResult:
     posts = window.posts
     texts = window.originals
     n = len(texts)
-    notes = [*window.notes, *volume_notes(n)]
+    notes = [*window.notes, *volume_notes(n, lang=window.lang)]
     members: dict[str, list[int]] = {f: [] for f in FRAMES}
     without = 0
     for i in texts:

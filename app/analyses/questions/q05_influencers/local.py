@@ -177,7 +177,7 @@ def compute(window: Window, previous: Previous) -> InfluencersResult:
     others = other_authors(window)
     texts = texts_of(others)
     authors = rank_authors(window, others)
-    notes = [*window.notes, *volume_notes(len(texts), "posts by other authors")]
+    notes = [*window.notes, *volume_notes(len(texts), lang=lang, what="others")]
     if window.posts and not texts:
         notes.append(_NO_OTHERS[lang])
     competitors = sum(1 for a in authors if a.role == "competitor")

@@ -603,7 +603,7 @@ def _language_notes(dimension: Dimension, window: Window) -> list[str]:
 def compute(window: Window, previous: Previous) -> OpportunitiesResult:
     n = window.n
     lang = window.lang
-    notes = [*window.notes, *volume_notes(n)]
+    notes = [*window.notes, *volume_notes(n, lang=lang)]
     kind, compared = basis(window)
     if n and kind == "all":
         own = sum(1 for i in compared if window.posts[i].is_own)

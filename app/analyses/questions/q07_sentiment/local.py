@@ -30,7 +30,7 @@ def _score(p: PostRecord) -> float:
 def compute(window: Window, previous: Previous) -> SentimentResult:
     posts = window.posts
     n = len(posts)
-    notes = [*window.notes, *volume_notes(n)]
+    notes = [*window.notes, *volume_notes(n, lang=window.lang)]
     everything = Group()
     for p, rate in zip(posts, window.rates, strict=True):
         everything.add(p, rate)

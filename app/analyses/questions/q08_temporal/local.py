@@ -118,8 +118,8 @@ def _concentration(found: ConcentrationFigure | None) -> Concentration | None:
 def compute(window: Window, previous: Previous) -> TemporalResult:
     posts = window.posts
     n = len(posts)
-    notes = [*window.notes, *volume_notes(n)]
     lang = window.lang
+    notes = [*window.notes, *volume_notes(n, lang=lang)]
 
     cell_idx = cells(window)
     heat = []
