@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import time
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import func, select
@@ -111,6 +112,53 @@ async def test_csv_import_and_upsert(
         )
     )
     assert likes.one() == (1003, ["banco", "app"])
+
+
+async def test_a_retweet_written_as_one_is_flagged_when_the_row_does_not_say(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    """Rows without an is_retweet column: a text written "RT @user: ..." is stored as a
+    retweet; a row that gives the flag keeps it; a re-import corrects a stored false."""
+    account = tenant_a.accounts[0]
+    stored = Post(
+        tenant_id=tenant_a.tenant.id,
+        client_id=tenant_a.client.id,
+        account_id=account.id,
+        platform=account.platform,
+        external_id="rt-3",
+        author_handle="fan3",
+        text="RT @bancoandino: Nueva app, abre tu cuenta en minutos",
+        published_at=datetime(2026, 2, 1, 12, tzinfo=UTC),
+    )  # imported before the flag was read from the text: stored false
+    session.add(stored)
+    await session.flush()
+    texts = [
+        "RT @bancoandino: Nueva app, abre tu cuenta en minutos",
+        "rt @Fan_7 Qué buena atención en la agencia",
+        "Nueva app, abre tu cuenta en minutos (RT @bancoandino: no al inicio)",
+        "RT @bancoandino: Nueva app, abre tu cuenta en minutos",
+    ]
+    body = _csv([_row(tenant_a, i, external_id=f"rt-{i}", text=t) for i, t in enumerate(texts)])
+    h = tenant_a.headers(Role.analyst)
+    r = await client.post(_url(tenant_a), content=body, headers={**h, "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["inserted"], r.json()["updated"]) == (3, 1)
+    # A row that gives the flag is taken at its word, in either format.
+    given = [_row(tenant_a, 4, external_id="rt-4", text=texts[0], is_retweet="false")]
+    r = await client.post(_url(tenant_a), json=given, headers=h)
+    assert r.status_code == 200, r.text
+    flags = await session.execute(
+        select(Post.external_id, Post.is_retweet).where(
+            Post.account_id == account.id, Post.external_id.like("rt-%")
+        )
+    )
+    assert dict(flags.tuples().all()) == {
+        "rt-0": True,
+        "rt-1": True,
+        "rt-2": False,
+        "rt-3": True,
+        "rt-4": False,
+    }
 
 
 async def test_multipart_upload(client: httpx.AsyncClient, tenant_a: TenantWorld) -> None:

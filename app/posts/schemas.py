@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -13,8 +13,10 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    model_validator,
 )
 
+from app.ai.local.text import retweet_of
 from app.clients.schemas import Handle, Url
 from app.core.enums import ContentType, Platform
 from app.core.imports import ImportPlatform, ImportTime
@@ -81,9 +83,18 @@ class PostFields(StrictModel):
     is_own: bool = Field(default=False, description="True when the brand itself posted it")
     is_retweet: bool = Field(
         default=False,
-        description="True for a share of another post (a retweet); the analyses also tell "
-        'one by its text ("RT @user: ...") and count it once, with the original',
+        description="True for a share of another post (a retweet), counted once with its "
+        'original by the analyses. Default: true when the text is written as one ("RT '
+        '@user: ..."), else false',
     )
+
+    @model_validator(mode="after")
+    def _retweet_by_its_text(self) -> Self:
+        """A post that does not give the flag is a retweet when its text says so; set as
+        given, so a re-import of the row corrects a stored false."""
+        if "is_retweet" not in self.model_fields_set and retweet_of(self.text) is not None:
+            self.is_retweet = True
+        return self
 
 
 class PostCreate(PostFields):
