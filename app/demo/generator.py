@@ -575,6 +575,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9_]", "", ascii_text.lower())
 
 
+def competitor_handle(name: str) -> str:
+    """The handle a demo competitor posts from and is @mentioned by (the generated posts
+    use it, and the seeded client names it, so the analyses find the competitor)."""
+    return vocab.COMPETITOR_HANDLES.get(name, _slug(name))
+
+
 def _unique(items: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -752,7 +758,7 @@ class _Context:
             ev.name: brand_tags.get(ev.name, (_slug(ev.name),)) for ev in self.profile.events
         }
         self.competitors: list[tuple[str, str]] = [
-            (name, vocab.COMPETITOR_HANDLES.get(name, _slug(name))) for name in client.competitors
+            (name, competitor_handle(name)) for name in client.competitors
         ]
         self.athletes = vocab.ATHLETES.get(client.industry, ())
         id_rng = _rng(seed, client.key, "page-ids")

@@ -12,7 +12,7 @@ from app.clients.models import Client, SocialAccount
 from app.core.db import Database
 from app.core.enums import Role
 from app.core.security import pwd_context
-from app.demo.generator import generate_demo
+from app.demo.generator import competitor_handle, generate_demo
 from app.metrics.models import AccountMetric
 from app.posts.models import Post
 from app.tenants.models import Tenant, User
@@ -73,7 +73,10 @@ async def seed_demo_tenant(
                 language=spec.language,
                 website=spec.website,
                 description=spec.description,
-                competitors=[{"name": name} for name in spec.competitors],
+                competitors=[
+                    {"name": name, "handles": [competitor_handle(name)]}
+                    for name in spec.competitors
+                ],
             )
             session.add(client)
             await session.flush()
