@@ -105,7 +105,7 @@ def test_the_analyses_tag_describes_every_question(document: dict[str, Any]) -> 
     assert used <= set(tags), used - set(tags)
     description = tags["analyses"]
     for question in registry.QUESTIONS:
-        key = re.compile(rf"\b{question.key}\b")
+        key = re.compile(rf"^- \*\*{question.key}\*\*")
         line = next(x for x in description.splitlines() if key.search(x))
         for text in (question.slug, question.title, question.summary):
             assert text in line, (text, line)

@@ -97,10 +97,12 @@ class BrandMatcher:
             return True
         if any(_handle(h) in self.handles for h in post.hashtags):
             return True
-        if self._text is None:
-            return False
         tags = " ".join(post.hashtags) + " " + " ".join(post.mentions)
-        return self._text.search(_folded(f"{post.text} {tags}")) is not None
+        return self.named_in(f"{post.text} {tags}")
+
+    def named_in(self, text: str) -> bool:
+        """`text` writes one of its names or handles as words (a topic label, say)."""
+        return self._text is not None and self._text.search(_folded(text)) is not None
 
 
 def competitors_of(profiles: Iterable[CompetitorProfile]) -> tuple[BrandMatcher, ...]:

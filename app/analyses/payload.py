@@ -200,6 +200,12 @@ def totals(window: Window) -> dict[str, Any]:
         shares=sum(p.shares for p in posts),
         views=sum(p.views for p in posts),
         reach=sum(p.reach for p in posts),
+        retweets=window.retweets,
+        duplicates=window.duplicates,
+        distinct_texts=len(window.originals),
+        first_day=min(window.dates).isoformat() if window.dates else None,
+        last_day=max(window.dates).isoformat() if window.dates else None,
+        days_with_posts=len(window.daily),
     )
     return out
 

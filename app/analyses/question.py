@@ -58,13 +58,14 @@ class Previous:
     """The stored results a dependent question builds on, validated with their models.
 
     `raw` is what was stored (sent as is to a language model); `missing` lists the keys
-    of the inputs with no usable result.
+    of the inputs with no usable result, `unfit` those of them whose stored result no
+    longer fits its model. `notes(lang)` says both in the result's language.
     """
 
     results: dict[str, BaseModel] = field(default_factory=dict)
     raw: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    unfit: list[str] = field(default_factory=list)
     inputs: tuple[str, ...] = ()
 
     @classmethod
@@ -82,15 +83,9 @@ class Previous:
                 previous.results[question.key] = question.result.model_validate(dict(raw))
             except ValidationError:
                 previous.missing.append(question.key)
-                previous.notes.append(
-                    f"The stored {question.key} result does not fit its current model; not used."
-                )
+                previous.unfit.append(question.key)
                 continue
             previous.raw[question.key] = raw
-        if previous.missing:
-            previous.notes.append(
-                "No usable stored result for " + ", ".join(previous.missing) + "."
-            )
         return previous
 
     def get(self, question: Question[R]) -> R | None:
@@ -100,3 +95,27 @@ class Previous:
     @property
     def used(self) -> list[str]:
         return [key for key in self.inputs if key in self.results]
+
+    def notes(self, lang: str) -> list[str]:
+        """What a dependent result says about its inputs, in `lang` ("es" or "en")."""
+        said = _PREVIOUS_NOTES["es" if lang == "es" else "en"]
+        notes = [said["unfit"].format(key=key) for key in self.unfit]
+        if not self.results and self.inputs:
+            notes.append(said["none"].format(keys=", ".join(self.inputs)))
+        elif self.missing:
+            notes.append(said["missing"].format(keys=", ".join(self.missing)))
+        return notes
+
+
+_PREVIOUS_NOTES = {
+    "en": {
+        "unfit": "The stored {key} result does not fit its current model; not used.",
+        "missing": "No usable stored result for {keys}.",
+        "none": "No stored results of {keys} to build on; run them first.",
+    },
+    "es": {
+        "unfit": "El resultado guardado de {key} no encaja con su modelo actual; no se usa.",
+        "missing": "Sin resultado guardado utilizable de {keys}.",
+        "none": "No hay resultados guardados de {keys} en los que basarse; ejecútelos antes.",
+    },
+}

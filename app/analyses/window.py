@@ -21,9 +21,11 @@ from app.analyses.brand import BrandMatcher, Role, competitors_of, role_of
 from app.analyses.enrichment import enrich_in_place
 from app.analyses.records import Copies, PostRecord
 from app.analyses.statistics import (
+    Concentration,
     Group,
     Spike,
     Trend,
+    concentration,
     days_between,
     engagement_rate,
     negative_spikes,
@@ -163,6 +165,12 @@ class Window:
     def week_range(self) -> list[date]:
         """The Monday of every week from the first post's to the last post's."""
         return weeks_between(min(self.dates), max(self.dates)) if self.dates else []
+
+    def concentration(self) -> Concentration | None:
+        """Set when most posts fall in a few of the window's days (a collection burst):
+        trends over the window then say nothing (statistics.concentration)."""
+        per_day = {day: group.posts for day, group in self.daily.items()}
+        return concentration(per_day, len(self.day_range()))
 
     def trend_weeks(self) -> list[int]:
         """Positions in `week_range()` of the weeks a trend is computed on: the weeks that

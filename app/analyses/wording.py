@@ -4,11 +4,23 @@ the tenant's language (Spanish or English)."""
 from __future__ import annotations
 
 import math
+from datetime import date
 
 WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
 }
+
+
+MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+}
+
+
+def fmt_date(day: date, lang: str) -> str:
+    """2020-06-01 -> "1 Jun 2020" (en) / "1 jun 2020" (es)."""
+    return f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def fmt_num(x: float, lang: str, digits: int = 0) -> str:

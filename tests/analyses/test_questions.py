@@ -21,7 +21,7 @@ from app.analyses.registry import BY_KEY, KEYS, QUESTIONS
 from app.analyses.window import Window
 from tests.analyses.builders import answer, demo_posts, demo_window, post, window_for
 
-# What Q9 and Q10 read (Q11, the competitive benchmark, is not one of their inputs yet).
+# What Q9 and Q10 read: every question but themselves.
 INDEPENDENT = [q.key for q in BY_KEY["q9"].depends_on]
 DEPENDENT = [q.key for q in QUESTIONS if q.depends_on]
 
@@ -110,10 +110,14 @@ def test_recommendations_say_what_is_missing(demo: Window) -> None:
     dumped = _roundtrip("q9", result)
     assert dumped["recommendations"] == []
     assert dumped["missing_inputs"] == INDEPENDENT
-    assert any("run them first" in n for n in dumped["notes"])
+    # Said in the window's language (the demo tenant's: Spanish).
+    assert demo.lang == "es"
+    assert any("ejecútelos antes" in n and "q11" in n for n in dumped["notes"])
     broken = answer("q10", demo, {"q7": {"positive": "lots"}})
     assert "q7" in broken.model_dump()["missing_inputs"]
-    assert any("does not fit its current model" in n for n in broken.model_dump()["notes"])
+    assert any("no encaja con su modelo actual" in n for n in broken.model_dump()["notes"])
+    english = answer("q9", replace(demo, lang="en"), {})
+    assert any("run them first" in n for n in english.model_dump()["notes"])
 
 
 def test_a_citation_names_an_input_or_the_posts() -> None:

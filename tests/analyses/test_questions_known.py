@@ -20,7 +20,7 @@ from app.analyses.questions.q09_recommendations.result import RecommendationsRes
 from app.analyses.questions.q10_summary.result import SummaryResult
 from app.analyses.registry import BY_KEY
 from app.analyses.statistics import shares
-from app.analyses.wording import fmt_pct
+from app.analyses.wording import fmt_date, fmt_pct
 from tests.analyses.builders import END, answer, post, window_for
 
 JOY = [
@@ -324,7 +324,7 @@ def test_q9_rules_cite_their_figures() -> None:
     assert first.evidence[0].figure == "negative share 34%"
     assert "34%" in first.action
     assert en.inputs_used == ["q7"]
-    assert en.missing_inputs == ["q1", "q2", "q3", "q4", "q5", "q6", "q8"]
+    assert en.missing_inputs == [q.key for q in BY_KEY["q9"].depends_on if q.key != "q7"]
     es = answer("q9", window_for([post(NEUTRAL)], lang="es"), previous)
     assert isinstance(es, RecommendationsResult)
     assert es.language == "es"
@@ -341,7 +341,19 @@ def test_q10_summary_in_both_languages() -> None:
     assert en.kpis.mentions == 4
     assert en.kpis.net_sentiment == 0.4
     assert en.kpis.top_emotion in ("joy", "trust")
-    assert en.headline.startswith("5 posts (1 own, 4 mentions); net sentiment +40 pts")
+    assert en.coverage.first_post == en.coverage.last_post
+    day = fmt_date(en.coverage.first_post, "en")  # e.g. "28 May 2025"
+    assert en.headline == (
+        f"5 posts on {day} (1 own, 4 mentions, 0 retweets); net sentiment +40 pts with 20.0% "
+        "neutral; top topic: none."
+    )
+    # What the figures stand on comes before the findings: period, copies, neutral share.
+    assert en.context == [
+        f"All posts are from one day, {day}.",
+        "No post is a retweet or repeats an earlier text.",
+        "20.0% of the posts are neutral (neither positive nor negative).",
+    ]
+    assert (en.coverage.retweets, en.coverage.neutral_share) == (0, 0.2)
     assert (
         en.findings[0] == "60.0% of posts are positive and 20.0% negative (net sentiment +40 pts)."
     )
@@ -349,7 +361,10 @@ def test_q10_summary_in_both_languages() -> None:
     assert "q7" not in en.missing_inputs
     es = answer("q10", window_for(posts, lang="es"))
     assert isinstance(es, SummaryResult)
-    assert es.headline.startswith("5 publicaciones (1 propias, 4 menciones); sentimiento neto +40")
+    assert es.headline.startswith("5 publicaciones del ")
+    assert "(1 propias, 4 menciones, 0 retuits); sentimiento neto +40 pts con el 20,0 %" in (
+        es.headline
+    )
     assert es.findings[0].startswith("El 60,0 % de las publicaciones son positivas")
     assert es.risks == ["El 20,0 % de las publicaciones son negativas."]
 

@@ -6,18 +6,10 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
+from app.analyses.questions.advice import INPUTS
 from app.analyses.questions.parts import Part, Result
-from app.analyses.questions.q01_emotions import QUESTION as EMOTIONS
-from app.analyses.questions.q02_personality import QUESTION as PERSONALITY
-from app.analyses.questions.q03_topics import QUESTION as TOPICS
-from app.analyses.questions.q04_frames import QUESTION as FRAMES
-from app.analyses.questions.q05_influencers import QUESTION as INFLUENCERS
-from app.analyses.questions.q06_opportunities import QUESTION as OPPORTUNITIES
-from app.analyses.questions.q07_sentiment import QUESTION as SENTIMENT
-from app.analyses.questions.q08_temporal import QUESTION as TEMPORAL
 
-# The questions whose stored results the recommendations are built from.
-INPUTS = (EMOTIONS, PERSONALITY, TOPICS, FRAMES, INFLUENCERS, OPPORTUNITIES, SENTIMENT, TEMPORAL)
+_SENTIMENT = next(q.key for q in INPUTS if q.slug == "sentiment")
 SOURCES = (*(q.key for q in INPUTS), "posts")
 
 
@@ -69,14 +61,11 @@ class RecommendationsResult(Result):
                             "area": "reputation",
                             "action": "Set up a daily complaint-response routine: 34% of "
                             "posts are negative.",
-                            "evidence": [{"source": SENTIMENT.key, "figure": "negative share 34%"}],
+                            "evidence": [{"source": _SENTIMENT, "figure": "negative share 34%"}],
                         }
                     ],
-                    "inputs_used": [
-                        q.key
-                        for q in (EMOTIONS, TOPICS, INFLUENCERS, OPPORTUNITIES, SENTIMENT, TEMPORAL)
-                    ],
-                    "missing_inputs": [PERSONALITY.key, FRAMES.key],
+                    "inputs_used": [q.key for q in INPUTS[2:]],
+                    "missing_inputs": [q.key for q in INPUTS[:2]],
                     "notes": [],
                 }
             ]

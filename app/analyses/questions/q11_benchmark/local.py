@@ -93,7 +93,7 @@ def compute(window: Window, previous: Previous) -> BenchmarkResult:
         _contender(window.client.name if k == 0 else matcher.name, k == 0, naming[k], own[k], total)
         for k, matcher in enumerate(matchers)
     ]
-    notes = [*window.notes, *volume_notes(window.n)]
+    notes = [*window.notes, *volume_notes(window.n, lang=window.lang)]
     if not window.competitors:
         notes.append(_NOTES["no_competitors"][window.lang])
     elif window.posts and not any_named:
