@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.analyses.brand import BrandMatcher, competitors_of, role_of
-from app.analyses.registry import KEYS, QUESTIONS, execution_levels
+from app.analyses.registry import BY_KEY, KEYS, QUESTIONS, execution_levels
 from app.analyses.statistics import MIN_SAMPLE_POSTS, MIN_SAMPLE_SHARE
 from app.analyses.wording import EMOTION_NAMES, fmt_pct
 from app.clients.service import CompetitorProfile
@@ -246,11 +246,14 @@ def _role(handle: str, known: dict[str, str]) -> str:
     if handle in known:
         return known[handle]
     brand = BrandMatcher(BRAND["name"], (HANDLE,), BRAND["aliases"])
-    rivals = competitors_of(
+    return role_of(handle, brand, _rivals())
+
+
+def _rivals() -> tuple[BrandMatcher, ...]:
+    return competitors_of(
         CompetitorProfile(c["name"], handles=tuple(c["handles"]), aliases=tuple(c["aliases"]))
         for c in BRAND["competitors"]
     )
-    return role_of(handle, brand, rivals)
 
 
 # --------------------------------------------------------------------------- import and runs
@@ -366,6 +369,51 @@ def test_q10_opportunities_name_no_competitor_or_medium(bbva: Story) -> None:
         for handle in HANDLE_IN_TEXT.findall(text):
             role = _role(handle, roles)
             assert role not in ("competitor", "media"), (handle, role, text)
+
+
+def _competitor_named(text: str) -> bool:
+    return any(c.named_in(text) for c in _rivals())
+
+
+def test_q9_and_q10_advise_nothing_on_a_competitors_topic_or_a_risk(bbva: Story) -> None:
+    """Item 7 on real data: a topic that names a competitor («app Santander / banco») is
+    neither the brand's risk nor its content; a topic Q6 calls a risk is never content."""
+    risky = {r["segment"] for r in bbva.result("q6")["risks"]}
+    q9 = bbva.result("q9")
+    for rec in q9["recommendations"]:
+        quoted = re.findall(r"«([^»]+)»", rec["action"])
+        assert not [t for t in quoted if _competitor_named(t)], rec["action"]
+        if rec["area"] == "content":
+            assert not [t for t in quoted if t in risky], rec["action"]
+    q10 = bbva.result("q10")
+    for text in q10["risks"] + q10["opportunities"]:
+        quoted = re.findall(r"«([^»]+)»", text)
+        assert not [t for t in quoted if _competitor_named(t)], text
+    for text in q10["opportunities"]:
+        assert not [t for t in re.findall(r"«([^»]+)»", text) if t in risky], text
+
+
+def test_q10_says_what_its_figures_stand_on_before_its_findings(bbva: Story) -> None:
+    q10 = bbva.result("q10")
+    coverage = q10["coverage"]
+    assert coverage["retweets"] > 2000, coverage  # about 36% of the rows are "RT @" copies
+    assert 0.3 < coverage["retweet_share"] < 0.4, coverage
+    # Most rows were collected in a few October days: said, and no trend is reported.
+    assert coverage["concentration"] is not None, coverage
+    assert q10["inputs_used"] == [q.key for q in BY_KEY["q10"].depends_on]
+    context = " ".join(q10["context"])
+    for figure in (
+        fmt_pct(coverage["retweet_share"], "es"),
+        fmt_pct(coverage["neutral_share"], "es"),
+        "retuits",
+        "neutras",
+        "tendencia",
+    ):
+        assert figure in context, (figure, q10["context"])
+    assert "retuits" in q10["headline"], q10["headline"]
+    assert not [x for x in q10["findings"] if "en aumento" in x or "en descenso" in x]
+    q9 = bbva.result("q9")
+    assert not [r for r in q9["recommendations"] if "en aumento" in r["action"]]
 
 
 def test_q11_the_brand_leads_the_share_of_voice(bbva: Story) -> None:
