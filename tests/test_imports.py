@@ -152,7 +152,7 @@ async def test_a_retweet_written_as_one_is_flagged_when_the_row_does_not_say(
             Post.account_id == account.id, Post.external_id.like("rt-%")
         )
     )
-    assert dict(flags.tuples().all()) == {
+    assert {row.external_id: row.is_retweet for row in flags} == {
         "rt-0": True,
         "rt-1": True,
         "rt-2": False,
