@@ -25,7 +25,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,13 +107,14 @@ def auto_k(n_texts: int) -> int:
 
 
 def _templated_replies(
-    texts: Sequence[str], tokens: Mapping[int, list[str]], distinct: Sequence[int]
+    texts: Sequence[str], tokens: Callable[[str], list[str]], distinct: Sequence[int]
 ) -> set[int]:
     """The texts (first posts of each distinct text) that are templated replies: replies
     ("@ana ...") at least half of whose 4-word sequences (names after greetings aside) open
     replies to `TEMPLATE_MIN_ADDRESSEES` or more different accounts ("@ana Hola Ana,
     envíanos un DM..."). A customer-service account's answers, not a theme: customers'
-    own phrases go to a few brands, a template to everyone who wrote."""
+    own phrases go to a few brands, a template to everyone who wrote. `tokens`: the
+    tokenizer (only replies are tokenised here)."""
     replies: list[tuple[int, list[str]]] = []
     reach: dict[str, set[str]] = {}
     folded: dict[str, str] = {}
@@ -122,7 +123,8 @@ def _templated_replies(
         if addressee is None:
             continue
         words = [
-            folded.get(w) or folded.setdefault(w, fold(w)) for w in words_without_names(tokens[i])
+            folded.get(w) or folded.setdefault(w, fold(w))
+            for w in words_without_names(tokens(texts[i]))
         ]
         grams = [
             " ".join(words[j : j + TEMPLATE_NGRAM]) for j in range(len(words) - TEMPLATE_NGRAM + 1)
@@ -246,6 +248,7 @@ def _fit(docs: list[list[str]], requested: int | None) -> _Fit | str:
         )
     except EmptyVocabularyError:
         return "no word occurs in at least two posts"
+    docs.clear()  # the caller's list: the terms are in the matrix now (peak memory)
     terms = list(vec.terms)
     distinctive = np.array([not common(t) for t in terms])
     x = vec.matrix
@@ -260,6 +263,7 @@ def _fit(docs: list[list[str]], requested: int | None) -> _Fit | str:
         return "too few distinct words shared by several posts"
     k = min(requested if requested is not None else auto_k(len(themed)), k_max)
     xt = x.rows(themed) if len(themed) < n else x
+    del vec, x  # the unthemed rows' matrix is not needed for the fit (peak memory)
     with _FIT_LOCK, threadpool_limits(1):
         model = nmf(xt, k, max_iter=300, tol=1e-3, seed=0)
     quality, each = _quality(xt, model.h, k, model.reconstruction_error)
@@ -424,8 +428,9 @@ def topic_model(
     requested = None if k is None else max(MIN_TOPICS, min(MAX_REQUESTED_TOPICS, k))
     first_of: dict[str, int] = {}
     copy_of = [first_of.setdefault(copy_key(t), i) for i, t in enumerate(texts)]
-    tokens = {i: tokenize(texts[i]) for i in first_of.values()}
-    templated = _templated_replies(texts, tokens, list(first_of.values()))
+    # Tokens are made text by text where they are read, never held for the whole window
+    # (100,000 token lists weigh some 50 MB).
+    templated = _templated_replies(texts, tokenize, list(first_of.values()))
     # The first post of each distinct text that is not a templated reply.
     distinct = [i for i in first_of.values() if i not in templated]
     del first_of
@@ -435,7 +440,7 @@ def topic_model(
     interned = pool.setdefault  # one string object per distinct term, not per use
     memo: dict[str, WordMemo] = {}
     docs = [
-        [interned(t, t) for t in topic_terms(tokens[i], languages[i], is_brand, memo)]
+        [interned(t, t) for t in topic_terms(tokenize(texts[i]), languages[i], is_brand, memo)]
         for i in distinct
     ]
     del pool, memo
@@ -456,8 +461,10 @@ def topic_model(
             requested,
             n_templated,
         )
-    fitted = _fit([docs[r] for r in with_terms], requested)
+    fit_docs = [docs[r] for r in with_terms]
     del docs
+    fitted = _fit(fit_docs, requested)  # empties fit_docs once its TF-IDF is built
+    del fit_docs
     if isinstance(fitted, str):
         return _empty_model(n, fitted, requested, n_templated)
     themed_posts = [distinct[with_terms[row]] for row in fitted.themed]
@@ -468,8 +475,7 @@ def topic_model(
         if taken[t] < DISPLAY_PER_TOPIC:
             taken[t] += 1
             sample.append(themed_posts[row])
-    shown_tokens = {i: tokens[i] for i in sample}
-    del tokens
+    shown_tokens = {i: tokenize(texts[i]) for i in sample}
     w = fitted.w
     k_fit = w.shape[1]
     peak = w.max(axis=1)

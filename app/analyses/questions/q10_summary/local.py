@@ -77,6 +77,8 @@ T: dict[str, dict[str, str]] = {
         "copies": "{retweets} posts are retweets ({retweet_share}) and {duplicates} repeat an "
         "earlier text: topics, frames, influencers and examples count each text once "
         "({distinct} distinct texts).",
+        "no_retweets": "No post is a retweet; {duplicates} repeat an earlier text: topics, "
+        "frames, influencers and examples count each text once ({distinct} distinct texts).",
         "no_copies": "No post is a retweet or repeats an earlier text.",
         "neutral": "{neutral} of the posts are neutral (neither positive nor negative).",
         "neutral_emotion": "{neutral} of the posts are neutral (neither positive nor "
@@ -139,6 +141,9 @@ T: dict[str, dict[str, str]] = {
         "copies": "{retweets} publicaciones son retuits ({retweet_share}) y {duplicates} "
         "repiten un texto anterior: temas, encuadres, influenciadores y ejemplos cuentan cada "
         "texto una vez ({distinct} textos distintos).",
+        "no_retweets": "Ninguna publicación es un retuit; {duplicates} repiten un texto "
+        "anterior: temas, encuadres, influenciadores y ejemplos cuentan cada texto una vez "
+        "({distinct} textos distintos).",
         "no_copies": "Ninguna publicación es un retuit ni repite un texto anterior.",
         "neutral": "El {neutral} de las publicaciones son neutras (ni positivas ni negativas).",
         "neutral_emotion": "El {neutral} de las publicaciones son neutras (ni positivas ni "
@@ -243,7 +248,7 @@ def _context(c: SummaryCoverage, lang: str) -> list[str]:
         )
     if c.retweets or c.duplicates:
         said.append(
-            t["copies"].format(
+            t["copies" if c.retweets else "no_retweets"].format(
                 retweets=fmt_num(c.retweets, lang),
                 retweet_share=fmt_pct(c.retweet_share, lang),
                 duplicates=fmt_num(c.duplicates, lang),
