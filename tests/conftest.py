@@ -11,19 +11,18 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.embedded import start_embedded, to_async_url
 from app.core.migrations import upgrade
 from app.main import create_app
+from tests.transactions import rolled_back
 
 pytest_plugins = ["tests.factories"]
 
@@ -80,30 +79,8 @@ async def app(database: Database, settings: Settings) -> AsyncIterator[object]:
 async def session(database: Database, app: object) -> AsyncIterator[AsyncSession]:
     """Everything in a test, requests included, runs inside one transaction rolled back
     at the end; the app's commits become savepoints."""
-    async with database.engine.connect() as conn:
-        outer = await conn.begin()
-        maker = async_sessionmaker(
-            bind=conn,
-            expire_on_commit=False,
-            autoflush=False,
-            join_transaction_mode="create_savepoint",
-        )
-        driver = (await conn.get_raw_connection()).driver_connection
-
-        @asynccontextmanager
-        async def read_connection() -> AsyncIterator[Any]:
-            yield driver  # the bare reads see the test's data too
-
-        original = database.sessionmaker, database.read_sessionmaker
-        database.sessionmaker = database.read_sessionmaker = maker
-        database.read_connection = read_connection  # type: ignore[method-assign]
-        try:
-            async with maker() as s:
-                yield s
-        finally:
-            database.sessionmaker, database.read_sessionmaker = original
-            del database.read_connection
-            await outer.rollback()
+    async with rolled_back(database) as s:
+        yield s
 
 
 @pytest.fixture

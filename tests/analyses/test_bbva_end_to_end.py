@@ -15,8 +15,7 @@ import csv
 import io
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.analyses.brand import BrandMatcher, competitors_of, role_of
 from app.analyses.registry import BY_KEY, KEYS, QUESTIONS, execution_levels
@@ -37,6 +35,7 @@ from app.core.enums import Role
 from app.core.imports import ALIASES
 from bench.real_data import BBVA_CSV, DATA
 from tests.factories import TenantWorld, make_tenant
+from tests.transactions import rolled_back
 
 BBVA = DATA / BBVA_CSV
 pytestmark = [
@@ -92,36 +91,6 @@ class Story:
 
     def result(self, key: str) -> dict[str, Any]:
         return self.runs[key]["result"]  # type: ignore[no-any-return]
-
-
-@asynccontextmanager
-async def _rolled_back(database: Database) -> AsyncIterator[Any]:
-    """The conftest's `session` fixture for a whole module: the app's sessions and bare
-    reads join one transaction that is rolled back at the end."""
-    async with database.engine.connect() as conn:
-        outer = await conn.begin()
-        maker = async_sessionmaker(
-            bind=conn,
-            expire_on_commit=False,
-            autoflush=False,
-            join_transaction_mode="create_savepoint",
-        )
-        driver = (await conn.get_raw_connection()).driver_connection
-
-        @asynccontextmanager
-        async def read_connection() -> AsyncIterator[Any]:
-            yield driver
-
-        original = database.sessionmaker, database.read_sessionmaker
-        database.sessionmaker = database.read_sessionmaker = maker
-        database.read_connection = read_connection  # type: ignore[method-assign]
-        try:
-            async with maker() as session:
-                yield session
-        finally:
-            database.sessionmaker, database.read_sessionmaker = original
-            del database.read_connection
-            await outer.rollback()
 
 
 def _import_csv(template: str) -> tuple[bytes, int, int]:
@@ -215,7 +184,7 @@ async def _tell(http: httpx.AsyncClient, world: TenantWorld) -> Story:
 
 @pytest.fixture(scope="module")
 async def bbva(database: Database, app: object, settings: Settings) -> Story:
-    async with _rolled_back(database) as session:
+    async with rolled_back(database) as session:
         world = await make_tenant(session, settings, "Agencia Lima")
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -210,6 +210,21 @@ class _Say:
     def cite(self, source: Question[Any], name: str, **figures: Any) -> list[Citation]:
         return [Citation(source=source.key, figure=F[self.lang][name].format(**figures))]
 
+    def draft(
+        self,
+        level: Level,
+        area: Area,
+        name: str,
+        source: Question[Any],
+        figure: str,
+        **figures: Any,
+    ) -> _Draft:
+        """A draft whose action (template `name`) and cited figure (template `figure` of
+        `source`) are filled in with the same figures."""
+        return _Draft(
+            level, area, self.action(name, **figures), self.cite(source, figure, **figures)
+        )
+
     def pct(self, x: float, digits: int = 1) -> str:
         return fmt_pct(x, self.lang, digits)
 
@@ -243,14 +258,7 @@ def _sentiment(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
             "posts": say.num(s.posts),
             "z": say.num(s.z_score, 1),
         }
-        out.append(
-            _Draft(
-                "high",
-                "reputation",
-                say.action("spike", **figures),
-                say.cite(SENTIMENT, "spike", **figures),
-            )
-        )
+        out.append(say.draft("high", "reputation", "spike", SENTIMENT, "spike", **figures))
     return out
 
 
@@ -264,25 +272,11 @@ def _emotions(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
     if angry >= 0.10:
         share = say.pct(angry, 0)
         level: Level = "high" if angry >= 0.2 else "medium"
-        out.append(
-            _Draft(
-                level,
-                "reputation",
-                say.action("anger", share=share),
-                say.cite(EMOTIONS, "anger", share=share),
-            )
-        )
+        out.append(say.draft(level, "reputation", "anger", EMOTIONS, "anger", share=share))
     fear = by.get("fear", 0.0)
     if fear >= 0.05:
         share = say.pct(fear, 0)
-        out.append(
-            _Draft(
-                "medium",
-                "content",
-                say.action("fear", share=share),
-                say.cite(EMOTIONS, "fear", share=share),
-            )
-        )
+        out.append(say.draft("medium", "content", "fear", EMOTIONS, "fear", share=share))
     return out
 
 
@@ -299,14 +293,7 @@ def _topics(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
             "share": say.pct(x.share),
             "sent": say.num(x.mean_sentiment, 2),
         }
-        out.append(
-            _Draft(
-                "medium",
-                "reputation",
-                say.action("topic_negative", **figures),
-                say.cite(TOPICS, "topic", **figures),
-            )
-        )
+        out.append(say.draft("medium", "reputation", "topic_negative", TOPICS, "topic", **figures))
     trends = window.concentration() is None
     for x in content_topics(q3, q6, window.competitors, trends=trends)[:1]:
         figures = {
@@ -315,14 +302,7 @@ def _topics(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
             "second": say.pct(x.trend.share_second_half),
             "sent": say.num(x.mean_sentiment, 2),
         }
-        out.append(
-            _Draft(
-                "medium",
-                "content",
-                say.action("topic_rising", **figures),
-                say.cite(TOPICS, "topic_trend", **figures),
-            )
-        )
+        out.append(say.draft("medium", "content", "topic_rising", TOPICS, "topic_trend", **figures))
     return out
 
 
@@ -332,20 +312,19 @@ def _risks(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
     for r in brand_risks(prev.get(OPPORTUNITIES), window.competitors)[:2]:
         level: Level = "high" if "negative" in r.reasons and r.volume_share >= 0.05 else "medium"
         out.append(
-            _Draft(
+            say.draft(
                 level,
                 "reputation",
-                say.action("risk", action=r.action),
-                say.cite(
-                    OPPORTUNITIES,
-                    "risk",
-                    label=r.segment,
-                    posts=say.num(r.posts),
-                    neg=say.pct(r.negative_share),
-                    pos=say.pct(r.positive_share),
-                    politics=say.pct(r.politics_share),
-                    conflict=say.pct(r.conflict_share),
-                ),
+                "risk",
+                OPPORTUNITIES,
+                "risk",
+                action=r.action,
+                label=r.segment,
+                posts=say.num(r.posts),
+                neg=say.pct(r.negative_share),
+                pos=say.pct(r.positive_share),
+                politics=say.pct(r.politics_share),
+                conflict=say.pct(r.conflict_share),
             )
         )
     return out
@@ -361,11 +340,14 @@ def _frames(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
     if conflict is not None and conflict.share >= 0.2:
         share = say.pct(conflict.share, 0)
         out.append(
-            _Draft(
+            say.draft(
                 "medium",
                 "reputation",
-                say.action("conflict", share=share, sent=say.num(conflict.mean_sentiment, 2)),
-                say.cite(FRAMES, "conflict", share=share),
+                "conflict",
+                FRAMES,
+                "conflict",
+                share=share,
+                sent=say.num(conflict.mean_sentiment, 2),
             )
         )
     human = frames.get("human_interest")
@@ -379,14 +361,7 @@ def _frames(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
     ):
         hi = say.pct(human.mean_engagement_rate, 2)
         br = say.pct(brand.mean_engagement_rate, 2)
-        out.append(
-            _Draft(
-                "medium",
-                "content",
-                say.action("human", hi=hi, br=br),
-                say.cite(FRAMES, "human", hi=hi, br=br),
-            )
-        )
+        out.append(say.draft("medium", "content", "human", FRAMES, "human", hi=hi, br=br))
     return out
 
 
@@ -404,32 +379,19 @@ def _influencers(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
             "sent": say.num(a.brand_mean_sentiment or 0.0, 2),
             "posts": a.brand_mention_posts,
         }
-        out.append(
-            _Draft(
-                "high",
-                "influencers",
-                say.action("critic", **figures),
-                say.cite(INFLUENCERS, "author", **figures),
-            )
-        )
+        out.append(say.draft("high", "influencers", "critic", INFLUENCERS, "author", **figures))
     for a in allies(q5)[:1]:
         out.append(
-            _Draft(
+            say.draft(
                 "medium",
                 "influencers",
-                say.action(
-                    "ally",
-                    handle=a.handle,
-                    followers=say.num(a.followers),
-                    posts=a.brand_mention_posts,
-                ),
-                say.cite(
-                    INFLUENCERS,
-                    "ally",
-                    handle=a.handle,
-                    followers=say.num(a.followers),
-                    score=say.num(a.influence_score, 2),
-                ),
+                "ally",
+                INFLUENCERS,
+                "ally",
+                handle=a.handle,
+                followers=say.num(a.followers),
+                posts=a.brand_mention_posts,
+                score=say.num(a.influence_score, 2),
             )
         )
     return out
@@ -443,18 +405,17 @@ def _opportunities(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
     for o in q6.opportunities[:2]:
         area: Area = "timing" if o.dimension == "time_slot" else "content"
         out.append(
-            _Draft(
+            say.draft(
                 "medium",
                 area,
-                say.action("opportunity", action=o.action),
-                say.cite(
-                    OPPORTUNITIES,
-                    "opportunity",
-                    segment=o.segment,
-                    lift=fmt_ratio(o.lift, say.lang),
-                    volume=say.pct(o.volume_share),
-                    gap=say.num(o.gap_score, 2),
-                ),
+                "opportunity",
+                OPPORTUNITIES,
+                "opportunity",
+                action=o.action,
+                segment=o.segment,
+                lift=fmt_ratio(o.lift, say.lang),
+                volume=say.pct(o.volume_share),
+                gap=say.num(o.gap_score, 2),
             )
         )
     return out
@@ -468,34 +429,29 @@ def _timing(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
     for w in q8.best_windows[:1]:
         rate = say.pct(w.mean_engagement_rate, 2)
         out.append(
-            _Draft(
+            say.draft(
                 "low",
                 "timing",
-                say.action(
-                    "best_window", label=w.label, rate=rate, lift=fmt_ratio(w.lift, say.lang)
-                ),
-                say.cite(TEMPORAL, "window", label=w.label, rate=rate, posts=w.posts),
+                "best_window",
+                TEMPORAL,
+                "window",
+                label=w.label,
+                rate=rate,
+                lift=fmt_ratio(w.lift, say.lang),
+                posts=w.posts,
             )
         )
     # Q8 reports no trend over a window concentrated in a few days.
     if q8.volume_trend is not None and q8.volume_trend.direction == "falling":
         rel = _signed_pct(q8.volume_trend.relative_slope, say.lang)
         out.append(
-            _Draft(
-                "medium",
-                "content",
-                say.action("volume_falling", rel=rel),
-                say.cite(TEMPORAL, "volume_trend", rel=rel),
-            )
+            say.draft("medium", "content", "volume_falling", TEMPORAL, "volume_trend", rel=rel)
         )
     if q8.engagement_trend is not None and q8.engagement_trend.direction == "falling":
         rel = _signed_pct(q8.engagement_trend.relative_slope, say.lang)
         out.append(
-            _Draft(
-                "medium",
-                "content",
-                say.action("engagement_falling", rel=rel),
-                say.cite(TEMPORAL, "engagement_trend", rel=rel),
+            say.draft(
+                "medium", "content", "engagement_falling", TEMPORAL, "engagement_trend", rel=rel
             )
         )
     return out
@@ -513,14 +469,7 @@ def _personality(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
         "low": names[low.dimension],
         "low_score": say.pct(low.score, 0),
     }
-    return [
-        _Draft(
-            "low",
-            "positioning",
-            say.action("personality", **figures),
-            say.cite(PERSONALITY, "personality", **figures),
-        )
-    ]
+    return [say.draft("low", "positioning", "personality", PERSONALITY, "personality", **figures)]
 
 
 def _competitors(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
@@ -533,24 +482,17 @@ def _competitors(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
         if st.louder:
             themes = ", ".join(quote.format(t.topic) for t in rival.top_themes[:2])
             out.append(
-                _Draft(
+                say.draft(
                     "medium",
                     "positioning",
-                    say.action(
-                        "louder",
-                        rival=rival.name,
-                        rival_sov=say.pct(rival.share_of_voice),
-                        brand_sov=say.pct(brand.share_of_voice),
-                        themes=themes or "—",
-                    ),
-                    say.cite(
-                        BENCHMARK,
-                        "voice",
-                        brand=brand.name,
-                        brand_sov=say.pct(brand.share_of_voice),
-                        rival=rival.name,
-                        rival_sov=say.pct(rival.share_of_voice),
-                    ),
+                    "louder",
+                    BENCHMARK,
+                    "voice",
+                    brand=brand.name,
+                    brand_sov=say.pct(brand.share_of_voice),
+                    rival=rival.name,
+                    rival_sov=say.pct(rival.share_of_voice),
+                    themes=themes or "—",
                 )
             )
         if st.more_negative:
@@ -563,11 +505,13 @@ def _competitors(say: _Say, prev: Previous, window: Window) -> list[_Draft]:
                 "rival_n": say.num(rival.mentions),
             }
             out.append(
-                _Draft(
+                say.draft(
                     "medium",
                     "reputation",
-                    say.action("more_negative", **figures),
-                    say.cite(BENCHMARK, "negative_mentions", **figures),
+                    "more_negative",
+                    BENCHMARK,
+                    "negative_mentions",
+                    **figures,
                 )
             )
     return out
