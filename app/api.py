@@ -2,10 +2,13 @@
 
 from fastapi import APIRouter
 
+from app.agents.router import router as agents_router
 from app.analyses.router import router as analyses_router
 from app.auth.router import router as auth_router
+from app.chat.router import router as chat_router
 from app.clients.router import router as clients_router
 from app.clustering.router import router as clustering_router
+from app.documents.router import router as documents_router
 from app.forecasting.router import router as forecasting_router
 from app.metrics.router import router as metrics_router
 from app.posts.router import router as posts_router
@@ -21,6 +24,9 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     analyses_router,
     forecasting_router,
     clustering_router,
+    chat_router,
+    agents_router,
+    documents_router,
     auth_router,
     tenant_router,
     admin_router,

@@ -73,6 +73,21 @@ TAGS = [
         "description": "Groups of a client's posts by engagement (versioned), with names, "
         "sizes and their most typical posts.",
     },
+    {
+        "name": "agents",
+        "description": "The agency's agents: staged flows (an onboarding of seven stages, "
+        "say) and assistants grounded in its data and documents, with versioned prompts.",
+    },
+    {
+        "name": "chat",
+        "description": "Turns with an agent (JSON or server-sent events), conversations and "
+        "their messages, and the chat endpoint of an existing product with its own tokens.",
+    },
+    {
+        "name": "documents",
+        "description": "Documents the agents answer from: PDF, Markdown and text, chunked "
+        "and indexed for full-text and vector search.",
+    },
     {"name": "health", "description": "Liveness and readiness."},
 ]
 

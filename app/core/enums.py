@@ -42,3 +42,26 @@ def check_in(column: str, enum: type[StrEnum]) -> str:
     """SQL CHECK expression limiting a text column to an enum's values."""
     values = ", ".join(f"'{m.value}'" for m in enum)
     return f"{column} IN ({values})"
+
+
+class AgentKind(StrEnum):
+    assistant = "assistant"  # answers questions from the tenant's data and documents
+    staged = "staged"  # leads a conversation through ordered stages, filling each one's fields
+
+
+class Channel(StrEnum):
+    api = "api"
+    webchat = "webchat"
+    whatsapp = "whatsapp"
+    voice = "voice"
+
+
+class MessageRole(StrEnum):
+    user = "user"
+    agent = "agent"
+
+
+class DocumentStatus(StrEnum):
+    pending = "pending"  # stored, its ingestion queued
+    ready = "ready"  # chunked and indexed: retrieval finds it
+    failed = "failed"  # its text could not be read (see `error`)

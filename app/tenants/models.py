@@ -48,6 +48,8 @@ class User(IdMixin, TimestampMixin, TenantMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The user's id in an existing product that issues its own tokens (POST /api/v1/chat/).
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class ApiKey(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -1,0 +1,1 @@
+"""Agents: who the tenant's team and customers talk to (a staged flow or an assistant)."""

@@ -1,0 +1,1 @@
+"""Conversations with agents: turns, their engines and tools, over every channel."""

@@ -1,0 +1,1 @@
+"""Documents the agency uploads, chunked and indexed for retrieval (text and vectors)."""
