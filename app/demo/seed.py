@@ -12,6 +12,7 @@ from app.clients.models import Client, SocialAccount
 from app.core.db import Database
 from app.core.enums import Role
 from app.core.security import pwd_context
+from app.demo.agents import seed_demo_agents
 from app.demo.generator import competitor_handle, generate_demo
 from app.metrics.models import AccountMetric
 from app.posts.models import Post
@@ -31,11 +32,17 @@ DEMO_USERS = (
 async def seed_demo_tenant(
     db: Database, *, force: bool = False, posts_per_client: int = 2500, seed: int = 7
 ) -> bool:
-    """Create the demo tenant; False when skipped (data exists, or demo already there)."""
+    """Create the demo tenant with its agents; False when skipped (data exists, or demo
+    already there: then only the demo agents it lacks are added)."""
     async with db.session() as session, session.begin():
         tenants = (await session.execute(select(func.count()).select_from(Tenant))).scalar_one()
-        demo = await session.execute(select(User.id).where(User.email == DEMO_EMAIL))
-        if demo.first() is not None or (tenants and not force):
+        demo = await session.execute(select(User.tenant_id).where(User.email == DEMO_EMAIL))
+        existing = demo.first()
+        if existing is not None:
+            # A demo seeded before agents existed gets them; one that has them, nothing.
+            await seed_demo_agents(session, existing.tenant_id)
+            return False
+        if tenants and not force:
             return False
 
         end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -138,6 +145,7 @@ async def seed_demo_tenant(
             if metric_rows:
                 await session.execute(insert(AccountMetric), metric_rows)
             posts += len(post_rows)
+        await seed_demo_agents(session, tenant.id)
         logger.info("demo tenant seeded with %d posts", posts)
     # Fresh statistics and visibility map: list counts become index-only scans at once.
     async with db.engine.connect() as conn:
