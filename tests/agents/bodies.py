@@ -32,7 +32,7 @@ def stage(name: str = "Datos", **changes: Any) -> dict[str, Any]:
     return {**body, **changes}
 
 
-def staged(slug: str = "onboarding", **changes: Any) -> dict[str, Any]:
+def staged(slug: str = "alta-de-marca", **changes: Any) -> dict[str, Any]:
     body = {
         "name": "Onboarding",
         "slug": slug,

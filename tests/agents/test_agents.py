@@ -1,5 +1,8 @@
 """Agents over HTTP: both kinds created, read, changed and deleted; prompt versions;
-strict validation of stages and their output schemas; tenancy, roles and the audit log."""
+strict validation of stages and their output schemas; tenancy, roles and the audit log.
+
+The tests count and list relative to what the tenant has when they start (a TenantWorld
+may come with agents of its own)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent, AgentPromptVersion, AgentStage
@@ -40,12 +43,20 @@ async def _count(session: AsyncSession, model: Any, w: TenantWorld) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
+async def _existing(session: AsyncSession, w: TenantWorld) -> set[str]:
+    """The ids of the agents the tenant has before the test creates any."""
+    rows = await session.execute(select(Agent.id).where(Agent.tenant_id == w.tenant.id))
+    return {str(agent_id) for agent_id in rows.scalars()}
+
+
 # --- create, read, update, delete --------------------------------------------------------
 
 
 async def test_an_assistant_is_created_read_listed_and_deleted(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
+    existing = await _existing(session, tenant_a)
+    versions_before = await _count(session, AgentPromptVersion, tenant_a)
     created = await _create(client, tenant_a, assistant())
     assert created["kind"] == "assistant"
     assert created["language"] == "es"  # the tenant's
@@ -62,15 +73,15 @@ async def test_an_assistant_is_created_read_listed_and_deleted(
     assert one.status_code == 200
     assert one.json() == created
     listed = (await client.get(URL, headers=h)).json()
-    assert [a["id"] for a in listed["items"]] == [created["id"]]
-    assert listed["total"] == 1
+    assert {a["id"] for a in listed["items"]} == existing | {created["id"]}
+    assert listed["total"] == len(existing) + 1
     assert "system_prompt" not in listed["items"][0]  # the list is the agents' fields only
 
     r = await client.delete(f"{URL}/{created['id']}", headers=tenant_a.headers(Role.analyst))
     assert r.status_code == 204
     assert_problem(await client.get(f"{URL}/{created['id']}", headers=h), 404)
     assert_problem(await client.get(f"{URL}/{created['id']}/versions", headers=h), 404)
-    assert await _count(session, AgentPromptVersion, tenant_a) == 0
+    assert await _count(session, AgentPromptVersion, tenant_a) == versions_before
     assert [a for a, _ in await _actions(session, tenant_a)] == [
         "agent.create",
         "agent.version",
@@ -81,6 +92,7 @@ async def test_an_assistant_is_created_read_listed_and_deleted(
 async def test_a_staged_agent_keeps_its_stages_in_order(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
+    stages_before = await _count(session, AgentStage, tenant_a)
     body = staged(language="en", engine="openai", model="gpt-4o-mini", temperature=0.3)
     created = await _create(client, tenant_a, body)
     assert created["kind"] == "staged"
@@ -99,11 +111,11 @@ async def test_a_staged_agent_keeps_its_stages_in_order(
     assert first["output_schema"] == OUTPUT_SCHEMA
     assert first["questions"] == {"nombre": "¿Cómo se llama su marca?"}
     assert created["stages"][1]["questions"] == {}
-    assert await _count(session, AgentStage, tenant_a) == 2
+    assert await _count(session, AgentStage, tenant_a) == stages_before + 2
 
     r = await client.delete(f"{URL}/{created['id']}", headers=tenant_a.headers(Role.analyst))
     assert r.status_code == 204
-    assert await _count(session, AgentStage, tenant_a) == 0  # by cascade
+    assert await _count(session, AgentStage, tenant_a) == stages_before  # by cascade
 
 
 async def test_other_fields_change_in_place_without_a_new_version(
@@ -152,6 +164,7 @@ async def test_other_fields_change_in_place_without_a_new_version(
 async def test_a_prompt_change_makes_version_2_and_keeps_version_1_readable(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
+    versions_before = await _count(session, AgentPromptVersion, tenant_a)
     created = await _create(client, tenant_a, staged())
     url = f"{URL}/{created['id']}"
     h = tenant_a.headers(Role.analyst)
@@ -182,7 +195,7 @@ async def test_a_prompt_change_makes_version_2_and_keeps_version_1_readable(
     r = await client.get(f"{url}/versions/4", headers=h)
     assert assert_problem(r, 404)["detail"] == "Prompt version not found"
     assert_problem(await client.get(f"{url}/versions/0", headers=h), 422)
-    assert await _count(session, AgentPromptVersion, tenant_a) == 3
+    assert await _count(session, AgentPromptVersion, tenant_a) == versions_before + 3
     versions_audited = [
         d["version"] for a, d in await _actions(session, tenant_a) if a == "agent.version"
     ]
@@ -204,6 +217,7 @@ async def test_a_prompt_and_stages_changed_together_make_one_version(
 async def test_an_assistant_takes_no_stages(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
+    versions_before = await _count(session, AgentPromptVersion, tenant_a)
     created = await _create(client, tenant_a, assistant())
     r = await client.patch(
         f"{URL}/{created['id']}", json={"stages": [stage()]}, headers=tenant_a.headers()
@@ -211,12 +225,14 @@ async def test_an_assistant_takes_no_stages(
     body = assert_problem(r, 422)
     assert "An assistant has no stages" in body["detail"]
     assert body["errors"][0]["loc"] == ["body", "stages"]
-    assert await _count(session, AgentPromptVersion, tenant_a) == 1
+    assert await _count(session, AgentPromptVersion, tenant_a) == versions_before + 1
 
 
 async def test_list_filters_sorts_and_pages(
-    client: httpx.AsyncClient, tenant_a: TenantWorld
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
+    # A tenant with these three agents only.
+    await session.execute(delete(Agent).where(Agent.tenant_id == tenant_a.tenant.id))
     a = await _create(client, tenant_a, assistant("soporte", name="Zeta soporte"))
     b = await _create(
         client, tenant_a, staged("alta-marca", name="Alta", client_id=str(tenant_a.client.id))
@@ -362,12 +378,13 @@ async def test_invalid_agents_are_422_naming_the_problem(
     tenant_a: TenantWorld,
 ) -> None:
     body = {k: v for k, v in body.items() if v is not None}
+    before = await _count(session, Agent, tenant_a)
     r = await client.post(URL, json=body, headers=tenant_a.headers(Role.analyst))
     problem = assert_problem(r, 422)
     assert problem["errors"], problem
     said = " ".join([problem["detail"]] + [f"{e['loc']} {e['msg']}" for e in problem["errors"]])
     assert message in said, said
-    assert await _count(session, Agent, tenant_a) == 0
+    assert await _count(session, Agent, tenant_a) == before
     assert await _actions(session, tenant_a) == []
 
 
@@ -438,6 +455,7 @@ async def test_a_slug_is_unique_in_the_tenant(
 async def test_the_client_must_be_the_tenants(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld, tenant_b: TenantWorld
 ) -> None:
+    before = await _count(session, Agent, tenant_a)
     r = await client.post(
         URL, json=assistant(client_id=str(tenant_b.client.id)), headers=tenant_a.headers()
     )
@@ -450,12 +468,13 @@ async def test_the_client_must_be_the_tenants(
         headers=tenant_a.headers(),
     )
     assert_problem(r, 404)
-    assert await _count(session, Agent, tenant_a) == 1
+    assert await _count(session, Agent, tenant_a) == before + 1
 
 
 async def test_another_tenants_agent_is_404_and_not_listed(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld, tenant_b: TenantWorld
 ) -> None:
+    existing = await _existing(session, tenant_a)
     theirs = await _create(client, tenant_b, staged())
     ours = await _create(client, tenant_a, assistant())
     h = tenant_a.headers()
@@ -471,7 +490,7 @@ async def test_another_tenants_agent_is_404_and_not_listed(
         assert assert_problem(r, 404)["detail"] == "Agent not found", (method, path)
         assert theirs["name"] not in r.text
     listed = (await client.get(URL, headers=h)).json()
-    assert [a["id"] for a in listed["items"]] == [ours["id"]]
+    assert {a["id"] for a in listed["items"]} == existing | {ours["id"]}
     assert (await client.get(url, headers=tenant_b.headers())).json()["name"] == "Onboarding"
     assert len(await _actions(session, tenant_b)) == 2  # its create and version 1 only
 
@@ -504,11 +523,11 @@ async def test_the_audit_log_records_each_write_and_version(
     await client.patch(url, json={"name": "Otro", "system_prompt": "Nuevo."}, headers=h)
     await client.delete(url, headers=h)
     assert await _actions(session, tenant_a) == [
-        ("agent.create", {"slug": "onboarding", "kind": "staged"}),
+        ("agent.create", {"slug": "alta-de-marca", "kind": "staged"}),
         ("agent.version", {"version": 1, "stages": 2}),
         ("agent.update", {"fields": ["name", "system_prompt"]}),
         ("agent.version", {"version": 2, "stages": 2}),
-        ("agent.delete", {"slug": "onboarding"}),
+        ("agent.delete", {"slug": "alta-de-marca"}),
     ]
     rows = await session.execute(
         select(AuditEvent.actor_user_id, AuditEvent.resource_id).where(

@@ -47,10 +47,11 @@ async def test_the_onboarding_asks_seven_stages_in_spanish(
     session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
     scope = TenantScope(tenant_a.tenant.id)
+    count = select(func.count()).select_from(Agent).where(Agent.tenant_id == tenant_a.tenant.id)
+    before = (await session.execute(count)).scalar_one()
     assert await seed_demo_agents(session, tenant_a.tenant.id) == 2
     assert await seed_demo_agents(session, tenant_a.tenant.id) == 0
-    count = select(func.count()).select_from(Agent).where(Agent.tenant_id == tenant_a.tenant.id)
-    assert (await session.execute(count)).scalar_one() == 2
+    assert (await session.execute(count)).scalar_one() == before + 2
 
     onboarding = await get_spec_by_slug(session, scope, "onboarding-marca")
     assert onboarding.language == "es"
