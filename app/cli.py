@@ -138,7 +138,8 @@ async def _run_with_db(url: str, fn: Any, **kwargs: Any) -> Any:
 def worker(
     concurrency: Annotated[int | None, typer.Option(help="Default: WORKER_CONCURRENCY")] = None,
 ) -> None:
-    """Work analysis jobs (procrastinate) until stopped; run as many as you like."""
+    """Work analysis and document jobs (procrastinate) until stopped; run as many as you
+    like."""
     settings = get_settings()
     url = _resolve_url(settings)
     if not settings.database_url:
@@ -153,12 +154,15 @@ async def _work(url: str, settings: Settings, concurrency: int) -> None:
     from app.analyses.tasks import WorkerContext, chores, set_worker_context
     from app.core.db import Database
     from app.core.jobs import run_worker, runtime_app
+    from app.documents.embedder import make_embedder
+    from app.documents.tasks import IngestContext, set_ingest_context
 
     db = Database.from_settings(settings, url)
     jobs = runtime_app(url)
     async with httpx.AsyncClient(timeout=settings.openai_timeout_seconds) as http_client:
         context = WorkerContext(db, settings, http_client)
         set_worker_context(context)
+        set_ingest_context(IngestContext(db, make_embedder(settings, http_client)))
         await jobs.open_async()
         try:
             typer.echo(f"Worker started (concurrency {concurrency}); Ctrl+C to stop")

@@ -34,6 +34,8 @@ from app.core.rendered import RenderedRows
 from app.core.routing import mount_flat
 from app.core.security import PasswordHasher
 from app.core.session import RetryReads
+from app.documents.embedder import make_embedder
+from app.documents.tasks import IngestContext, set_ingest_context
 
 DESCRIPTION = """
 Pixely keeps an agency's clients (the brands it analyses), their social accounts, posts
@@ -122,6 +124,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.state.jobs = jobs
         context = WorkerContext(app.state.db, settings, app.state.http_client)
         set_worker_context(context)
+        # One embedder per process (the local model loads on first use), for requests and jobs.
+        app.state.embedder = make_embedder(settings, app.state.http_client)
+        set_ingest_context(IngestContext(app.state.db, app.state.embedder))
         worker = (
             start_background_worker(jobs, settings.worker_concurrency, chores(context))
             if settings.run_worker_in_process

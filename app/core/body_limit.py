@@ -2,9 +2,10 @@
 
 A request body may be at most `MAX_BODY_BYTES` (1 MiB by default), unless its route
 declares a larger limit by decorating its endpoint with `@large_body(kind)`: the imports
-take `IMPORT_MAX_BYTES` (`@large_body("import")`; document uploads will name a kind of
-their own). The middleware runs before routing, FastAPI and authentication (FastAPI reads
-and parses a body before it solves the dependencies that authenticate):
+take `IMPORT_MAX_BYTES` (`@large_body("import")`), document uploads `DOCUMENT_MAX_BYTES`
+(`@large_body("document")`). The middleware runs before routing, FastAPI and
+authentication (FastAPI reads and parses a body before it solves the dependencies that
+authenticate):
 
 - a declared `Content-Length` over the limit is answered at once, without reading a byte;
 - a body sent without one (chunked) is read ahead by the middleware up to the default
@@ -42,13 +43,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.config import Settings
 from app.core.errors import PayloadTooLarge, problem_response
 
-LargeBody = Literal["import"]
+LargeBody = Literal["import", "document"]
 # Room for a multipart form's boundaries and part headers around a file of the full
-# IMPORT_MAX_BYTES (the file itself is measured again by app/core/bulk.py).
+# IMPORT_MAX_BYTES or DOCUMENT_MAX_BYTES (the file itself is measured again by its reader).
 FORM_MARGIN = 64 * 1024
 # How each kind of large body reads its limit from the settings.
 LARGE_BODY_LIMITS: dict[str, Callable[[Settings], int]] = {
     "import": lambda settings: settings.import_max_bytes + FORM_MARGIN,
+    "document": lambda settings: settings.document_max_bytes + FORM_MARGIN,
 }
 _ATTRIBUTE = "pixely_large_body"
 # A refused body with at most this much still to come is read and dropped by the server,

@@ -111,6 +111,15 @@ class Settings(BaseSettings):
     # Analyses.
     analysis_engine: Literal["local", "openai"] = "local"
     analysis_default_window_days: int = Field(default=90, ge=1, le=3650)
+    # Documents (retrieval): the largest upload; what is read during the request (a PDF
+    # of up to DOCUMENT_SYNC_MAX_PAGES pages, a text or Markdown file of up to
+    # DOCUMENT_SYNC_MAX_BYTES; larger ones are read by a job); the embedder of passages.
+    document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
+    document_sync_max_pages: int = Field(default=20, ge=0, le=100_000)
+    document_sync_max_bytes: int = Field(default=100_000, ge=0, le=1024**3)
+    embedding_engine: Literal["local", "openai"] = "local"
+    embedding_model: str = Field(default="text-embedding-3-small", min_length=1, max_length=100)
+
     analysis_max_posts: int = Field(default=200_000, ge=1)
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None

@@ -40,7 +40,7 @@ Chore = Callable[[], Awaitable[Any]]
 
 # The modules that define tasks (imported by name when a worker starts: app.core imports
 # no domain).
-TASK_MODULES = ["app.analyses.tasks"]
+TASK_MODULES = ["app.analyses.tasks", "app.documents.tasks"]
 
 jobs_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -85,3 +86,16 @@ class DocumentChunk(IdMixin, TimestampMixin, TenantMixin, Base):
     tsv: Mapped[Any] = mapped_column(TSVECTOR, Computed(TSV_EXPRESSION, persisted=True))
     embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIMENSIONS), nullable=False)
     embedding_model: Mapped[str] = mapped_column(String(120))
+
+
+class DocumentUpload(TenantMixin, Base):
+    """The file of a document read by a job, kept until the job has read it: the worker
+    may run in another process or machine, so it is stored with the document (the row
+    goes when the job is done, or with its document)."""
+
+    __tablename__ = "document_upload"
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)

