@@ -186,6 +186,43 @@ _NAMED = (
     ),
 )
 _NAMED_RES = tuple((name, re.compile(pattern)) for name, pattern in _NAMED)
+_DAYS_AGO = re.compile(rf"\bhace\s+(?P<n>{NUMBER})\s+dias?\b|\b(?P<n2>{NUMBER})\s+days?\s+ago\b")
+WEEKDAYS = {
+    **{name: i for i, name in enumerate(("lunes", "martes", "miercoles", "jueves", "viernes"))},
+    "sabado": 5,
+    "domingo": 6,
+    **{
+        name: i
+        for i, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+_WEEKDAY = re.compile(
+    r"\b(?:(?P<last>last|past|previous)\s+)?(?:(?:el|este|on|this)\s+)?"
+    r"(?P<d>" + "|".join(WEEKDAYS) + r")\b(?:\s+(?P<pasado>pasado))?"
+)
+_ORDINALS = {
+    "primer": 1,
+    "primero": 1,
+    "first": 1,
+    "segundo": 2,
+    "second": 2,
+    "tercer": 3,
+    "tercero": 3,
+    "third": 3,
+    "cuarto": 4,
+    "fourth": 4,
+}
+_QUARTER = re.compile(
+    r"\b(?:q(?P<q>[1-4])|(?P<ord>" + "|".join(_ORDINALS) + r")\s+(?:trimestre|quarter))\b"
+    rf"(?:,?\s+(?:de\s+|del\s+|of\s+)?(?P<y>{_YEAR})\b)?"
+)
+_QUARTER_NAMED = re.compile(
+    r"\b(?P<this>este\s+trimestre|this\s+quarter)\b"
+    r"|\b(?P<last>(?:el\s+)?trimestre\s+pasado|(?:el\s+)?ultimo\s+trimestre|last\s+quarter"
+    r"|the\s+previous\s+quarter)\b"
+)
 _MONTH_ONLY = re.compile(
     r"(?:\b(?P<pre>en|de|del|durante|desde|hasta|in|during|for|of|since|until|throughout)"
     r"\s+(?:el\s+mes\s+de\s+|the\s+month\s+of\s+)?)?"
@@ -410,6 +447,48 @@ def _last(n: int, unit: str, today: date) -> Period:
     return Period(today - timedelta(days=n * days - 1), today)
 
 
+def _quarter(year: int, quarter: int, today: date) -> Period:
+    start = date(year, 3 * quarter - 2, 1)
+    return _clip(start, month_end(year, 3 * quarter), today)
+
+
+def _quarters(text: str, today: date) -> FoundPeriod | None:
+    """ "Q1 2026", "el primer trimestre", "this quarter", "el trimestre pasado"."""
+    match = _QUARTER.search(text)
+    if match is not None:
+        quarter = int(match.group("q")) if match.group("q") else _ORDINALS[match.group("ord")]
+        year = int(match.group("y")) if match.group("y") else today.year
+        if not match.group("y") and date(year, 3 * quarter - 2, 1) > today:
+            year -= 1
+        return FoundPeriod(_quarter(year, quarter, today), match.start(), match.end())
+    match = _QUARTER_NAMED.search(text)
+    if match is not None:
+        current = (today.month - 1) // 3 + 1
+        year, quarter = today.year, current
+        if match.group("last"):
+            year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        return FoundPeriod(_quarter(year, quarter, today), match.start(), match.end())
+    return None
+
+
+def _days(text: str, today: date) -> FoundPeriod | None:
+    """One day named relative to today: "hace 3 días", "el lunes", "last Friday"."""
+    match = _DAYS_AGO.search(text)
+    if match is not None:
+        n = number(match.group("n") or match.group("n2")) or 0
+        if n <= 3660:
+            day = today - timedelta(days=n)
+            return FoundPeriod(Period(day, day), match.start(), match.end())
+    match = _WEEKDAY.search(text)
+    if match is not None:
+        back = (today.weekday() - WEEKDAYS[match.group("d")]) % 7
+        if back == 0 and (match.group("last") or match.group("pasado")):
+            back = 7  # "last Monday" on a Monday is a week ago
+        day = today - timedelta(days=back)
+        return FoundPeriod(Period(day, day), match.start(), match.end())
+    return None
+
+
 def _relative(text: str, today: date) -> FoundPeriod | None:
     match = _LAST_N.search(text)
     if match is not None:
@@ -424,7 +503,7 @@ def _relative(text: str, today: date) -> FoundPeriod | None:
         found = pattern.search(text)
         if found is not None:
             return FoundPeriod(_named(name, today), found.start(), found.end())
-    return None
+    return _quarters(text, today) or _days(text, today)
 
 
 def _calendar(text: str, today: date) -> FoundPeriod | None:

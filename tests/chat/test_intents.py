@@ -111,6 +111,13 @@ PERIODS: list[tuple[str, str | None, str | None]] = [
     ("how many posts since 2026-04-10?", "2026-04-10", "2026-04-15"),
     ("¿cuántas publicaciones hasta el 15 de marzo?", None, "2026-03-15"),
     ("¿cuántas publicaciones el 03/04/2026?", "2026-04-03", "2026-04-03"),  # day first
+    ("¿cuántas publicaciones hubo el lunes?", "2026-04-13", "2026-04-13"),
+    ("how many posts last Wednesday?", "2026-04-08", "2026-04-08"),  # today is one
+    ("¿cuántas publicaciones hace 3 días?", "2026-04-12", "2026-04-12"),
+    ("how many posts in Q1?", "2026-01-01", "2026-03-31"),
+    ("¿cuántas publicaciones en el tercer trimestre de 2025?", "2025-07-01", "2025-09-30"),
+    ("how many posts last quarter?", "2026-01-01", "2026-03-31"),
+    ("¿cuántas publicaciones este trimestre?", "2026-04-01", "2026-04-15"),
     ("¿cuántas publicaciones hay?", None, None),
 ]
 
