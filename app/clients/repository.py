@@ -43,6 +43,11 @@ class ClientRepository(TenantRepository[Client]):
         query = self._scoped(Client.id).where(Client.id == client_id)
         return (await self.session.execute(query)).first() is not None
 
+    async def names(self) -> list[Row[Any]]:
+        """(id, name, aliases) of every client of the tenant, by name."""
+        query = self._scoped(Client.id, Client.name, Client.aliases).order_by(Client.name)
+        return list((await self.session.execute(query)).all())
+
     async def page(
         self,
         *,

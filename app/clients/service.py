@@ -240,6 +240,14 @@ async def delete_account(
     await session.flush()
 
 
+async def client_names(
+    session: AsyncSession, scope: TenantScope
+) -> list[tuple[uuid.UUID, str, tuple[str, ...]]]:
+    """Every client of the tenant as (id, name, aliases), by name: how people name them."""
+    rows = await ClientRepository(session, scope).names()
+    return [(r.id, r.name, tuple(r.aliases or ())) for r in rows]
+
+
 async def client_profile(
     session: AsyncSession, scope: TenantScope, client_id: uuid.UUID
 ) -> ClientProfile:
