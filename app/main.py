@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     # Each post as rendered for the list, by row version, per worker (app/core/rendered.py).
     app.state.rendered_posts = RenderedRows(settings.post_list_cache_mb * 2**20)
+    app.state.chat_turns = set()  # streamed turns still running (a client may have left)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

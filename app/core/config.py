@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # The longest lifetime (exp - iat) accepted in such a token; ours are capped at
     # ACCESS_TOKEN_MINUTES.
     external_jwt_max_lifetime_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # The claim of such a token that holds the product's user id (POST /api/v1/chat/),
+    # matched against users' `external_id`.
+    external_jwt_user_claim: str = Field(default="user_id", min_length=1, max_length=64)
 
     # Passwords and login throttling.
     password_hash_workers: int = Field(default=2, ge=1, le=32)
@@ -108,9 +111,6 @@ class Settings(BaseSettings):
     import_max_rows: int = Field(default=100_000, ge=1)
     import_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
 
-    # Analyses.
-    analysis_engine: Literal["local", "openai"] = "local"
-    analysis_default_window_days: int = Field(default=90, ge=1, le=3650)
     # Documents (retrieval): the largest upload; what is read during the request (a PDF
     # of up to DOCUMENT_SYNC_MAX_PAGES pages, a text or Markdown file of up to
     # DOCUMENT_SYNC_MAX_BYTES; larger ones are read by a job); the embedder of passages.
@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     embedding_engine: Literal["local", "openai"] = "local"
     embedding_model: str = Field(default="text-embedding-3-small", min_length=1, max_length=100)
 
+    # Analyses.
+    analysis_engine: Literal["local", "openai"] = "local"
+    analysis_default_window_days: int = Field(default=90, ge=1, le=3650)
     analysis_max_posts: int = Field(default=200_000, ge=1)
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None

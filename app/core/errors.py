@@ -151,6 +151,14 @@ _NOT_CONNECTED = frozenset({"57P03", "53300"})
 RETRY_READ = "pixely.retry_read"
 
 
+class BadGateway(AppError):
+    """An outside service (a language model) answered with an error."""
+
+    status_code = 502
+    slug = "bad-gateway"
+    title = "Bad gateway"
+
+
 class GatewayTimeout(AppError):
     """An outside service (a language model) did not answer in time."""
 
@@ -171,6 +179,7 @@ _HTTP_TITLES = {
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-error", "Validation error"),
     429: ("too-many-requests", "Too many requests"),
+    502: ("bad-gateway", "Bad gateway"),
     503: ("service-unavailable", "Service unavailable"),
     504: ("gateway-timeout", "Gateway timeout"),
 }
@@ -192,6 +201,7 @@ _EXAMPLE_DETAILS = {
     ),
     422: "body.name: String should have at least 1 character",
     429: "Too many failed logins; try again later",
+    502: "The language model answered with an error (HTTP 500); the failed turn is stored.",
     503: "The database cannot be reached; try again shortly.",
     504: (
         "The language model did not answer within the run's deadline. The failed run is "

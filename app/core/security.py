@@ -246,6 +246,58 @@ def _decode_external(settings: Settings, token: str) -> TokenClaims | None:
     return TokenClaims(sub=str(email).lower(), tenant_id=None, jti=claims.get("jti"), external=True)
 
 
+def decode_product_token(settings: Settings, token: str) -> str:
+    """The user id in an access token of an existing product that shares an HS256
+    secret with Pixely (`EXTERNAL_JWT_SECRET`), shaped like a Django SimpleJWT access
+    token: `token_type` "access", `exp`, `iat`, `jti` and the user id in
+    `EXTERNAL_JWT_USER_CLAIM`; `iss` and `aud` are checked only when configured. Raises
+    Unauthorized on any problem (our own tokens are not accepted here)."""
+    if settings.external_jwt_secret is None:
+        raise Unauthorized("This endpoint takes tokens of an external issuer; none is configured")
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError:
+        raise Unauthorized("Malformed token")
+    if header.get("alg") != "HS256":
+        raise Unauthorized("Invalid token")
+    options = {
+        "verify_signature": True,
+        "verify_aud": settings.external_jwt_audience is not None,
+        "verify_iss": settings.external_jwt_issuer is not None,
+        "verify_exp": True,
+        "verify_iat": True,
+        "require_exp": True,
+        "require_iat": True,
+        "require_jti": True,
+    }
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.external_jwt_secret.get_secret_value(),
+            algorithms=["HS256"],
+            audience=settings.external_jwt_audience,
+            issuer=settings.external_jwt_issuer,
+            options=options,
+        )
+    except JWTError as error:
+        raise Unauthorized(_describe(error))
+    if claims.get("token_type") != "access":
+        raise Unauthorized("Not an access token")
+    for name in ("exp", "iat"):
+        if not isinstance(claims.get(name), int | float) or isinstance(claims[name], bool):
+            raise Unauthorized(f"Invalid token: {name} must be a number")
+    lifetime = claims["exp"] - claims["iat"]
+    max_lifetime = settings.external_jwt_max_lifetime_minutes * 60
+    if claims["iat"] > time.time() + CLOCK_LEEWAY_SECONDS or not (
+        0 < lifetime <= max_lifetime + CLOCK_LEEWAY_SECONDS
+    ):
+        raise Unauthorized("Invalid token: iat or lifetime out of bounds")
+    user = claims.get(settings.external_jwt_user_claim)
+    if isinstance(user, bool) or not isinstance(user, str | int) or str(user) == "":
+        raise Unauthorized(f"Invalid token: no {settings.external_jwt_user_claim} claim")
+    return str(user)
+
+
 def _describe(error: JWTError) -> str:
     text = str(error).lower()
     if "expired" in text:

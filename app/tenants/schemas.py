@@ -47,6 +47,12 @@ class UserOut(BaseModel):
     is_superuser: bool
     last_login_at: datetime | None
     created_at: datetime
+    external_id: str | None = Field(
+        default=None, description="The user's id in an existing product (POST /api/v1/chat/)."
+    )
+
+
+ExternalId = Annotated[str, not_blank(200)]
 
 
 class UserCreate(StrictModel):
@@ -54,12 +60,21 @@ class UserCreate(StrictModel):
     password: Password = Field(examples=["a-long-passphrase"])
     full_name: Name = Field(examples=["Ana Pérez"])
     role: Role = Role.analyst
+    external_id: ExternalId | None = Field(
+        default=None,
+        examples=["42"],
+        description="The user's id in an existing product that issues its own tokens "
+        "(unique across Pixely).",
+    )
 
 
 class UserUpdate(StrictModel):
     full_name: Name | None = None
     role: Role | None = None
     is_active: bool | None = None
+    external_id: ExternalId | None = Field(
+        default=None, description="Set the user's id in an existing product (unique)."
+    )
 
 
 class ApiKeyOut(BaseModel):

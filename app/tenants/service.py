@@ -67,6 +67,22 @@ async def get_user(session: AsyncSession, auth: AuthContext, user_id: uuid.UUID)
     return user
 
 
+async def active_user_by_external_id(session: AsyncSession, external_id: str) -> User | None:
+    """The active user (of an active tenant) whose `external_id` is this one."""
+    query = (
+        select(User)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(User.external_id == external_id, User.is_active, Tenant.is_active)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def _check_external_id_free(session: AsyncSession, external_id: str) -> None:
+    found = await session.execute(select(User.id).where(User.external_id == external_id))
+    if found.first() is not None:
+        raise Conflict("Another user has this external_id")
+
+
 async def email_taken(session: AsyncSession, email: str) -> bool:
     # Emails are unique across tenants (login is by email alone).
     found = await session.execute(select(User.id).where(User.email == email.lower()))
@@ -80,6 +96,8 @@ async def create_user(
         raise Forbidden("Only an owner can create another owner")
     if await email_taken(session, data.email):
         raise Conflict("A user with this email already exists")
+    if data.external_id is not None:
+        await _check_external_id_free(session, data.external_id)
     password_hash = await hasher.hash(data.password)
     user = UserRepository(session, auth.scope).add(
         User(
@@ -89,6 +107,7 @@ async def create_user(
             role=data.role.value,
             is_active=True,
             is_superuser=False,
+            external_id=data.external_id,
         )
     )
     await session.flush()
@@ -130,6 +149,9 @@ async def update_user(
         user.is_active = data.is_active
     if data.full_name is not None:
         user.full_name = data.full_name
+    if data.external_id is not None and data.external_id != user.external_id:
+        await _check_external_id_free(session, data.external_id)
+        user.external_id = data.external_id
     active_users.forget(user_id=user.id)  # role or status: no longer trusted from cache
     audit.record(
         session,

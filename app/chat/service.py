@@ -1,0 +1,420 @@
+"""A chat turn, and reading conversations and their messages.
+
+A turn (DESIGN 8b): store the user's message (and the conversation, when new) -> build
+the context (the agent at the conversation's prompt version, history within a budget,
+the tenant's clients, clock and zone, retrieval over its documents) -> the engine, with
+no transaction open -> store the agent's answer with engine, model, prompt version,
+usage, latency, tools and sources (or the error that stopped it: 502/504) -> answer.
+The same turn streams: `emit` receives the answer's pieces as they are made.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.agents import service as agents_service
+from app.agents.spec import AgentSpec
+from app.chat.engines.base import ChatEngine, ChatEngineError, Emit, Reply, TurnContext
+from app.chat.engines.local import LOCAL_CHAT_MODEL, LocalChatEngine
+from app.chat.engines.openai import OpenAIChatEngine
+from app.chat.intents import ClientRef
+from app.chat.models import Conversation, Message
+from app.chat.repository import ConversationRepository, MessageRepository, count_turn
+from app.chat.schemas import ChatIn, ConversationOut, MessageOut, TurnMetadata, TurnOut
+from app.chat.tools import ToolContext
+from app.clients import service as clients_service
+from app.core import idempotency
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.enums import Channel, MessageRole
+from app.core.errors import BadGateway, GatewayTimeout, NotFound, UnprocessableEntity
+from app.core.scope import Actor, TenantScope
+from app.documents import service as documents_service
+from app.documents.service import Passage
+from app.tenants import service as tenants_service
+
+HISTORY_MESSAGES = 20  # earlier messages an engine sees (the OpenAI engine trims by tokens)
+RETRIEVE_K = 5
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who talks: the tenant, the actor the writes are recorded as, and the user (a team
+    member or an existing product's user) the conversation belongs to."""
+
+    actor: Actor
+
+    @property
+    def scope(self) -> TenantScope:
+        return self.actor.scope
+
+    @property
+    def user_id(self) -> uuid.UUID | None:
+        return self.actor.user_id
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a turn needs from the process: the database, settings, the HTTP client the
+    OpenAI SDK shares, and the embedder retrieval uses."""
+
+    db: Database
+    settings: Settings
+    http_client: Any = None
+    embedder: Any = None
+
+
+async def _nothing(_: str) -> None:
+    return None
+
+
+def choose_engine(
+    rt: Runtime, tenant_ai: dict[str, Any], agent: AgentSpec
+) -> tuple[ChatEngine, str]:
+    """The agent's engine, else the tenant's, else the server's; (engine, model)."""
+    name = agent.engine or tenant_ai.get("engine") or rt.settings.analysis_engine
+    if name == "local":
+        return LocalChatEngine(), LOCAL_CHAT_MODEL
+    if name != "openai":
+        raise UnprocessableEntity(f"Unknown engine {name!r}; use 'local' or 'openai'")
+    api_key = tenant_ai.get("api_key") or (
+        rt.settings.openai_api_key.get_secret_value() if rt.settings.openai_api_key else None
+    )
+    if not api_key:
+        raise UnprocessableEntity(
+            "The openai engine is not configured: set OPENAI_API_KEY on the server or the "
+            "tenant's AI settings (PUT /api/v1/tenant/ai-settings)"
+        )
+    model = agent.model or tenant_ai.get("model") or rt.settings.openai_model
+    openai_engine = OpenAIChatEngine.from_settings(
+        rt.settings,
+        base_url=tenant_ai.get("base_url") or rt.settings.openai_base_url,
+        api_key=api_key,
+        model=model,
+        temperature=agent.temperature,
+        http_client=rt.http_client,
+    )
+    return openai_engine, model
+
+
+# --------------------------------------------------------------------------- the turn
+
+
+@dataclass
+class _Opened:
+    agent: AgentSpec
+    conversation: Conversation
+    history: list[tuple[str, str]]
+    clients: list[ClientRef]
+    timezone: str
+    tenant_ai: dict[str, Any]
+
+
+async def _open(
+    session: AsyncSession,
+    rt: Runtime,
+    caller: Caller,
+    agent_id: uuid.UUID,
+    req: ChatIn,
+    *,
+    channel: str,
+    contact_id: uuid.UUID | None,
+    resume_latest: bool,
+) -> _Opened:
+    scope = caller.scope
+    conversations = ConversationRepository(session, scope)
+    conversation: Conversation | None = None
+    if req.conversation_id is not None:
+        conversation = await conversations.get(req.conversation_id, lock=True)
+        if conversation.agent_id != agent_id:
+            raise NotFound("Conversation not found")
+    elif resume_latest and caller.user_id is not None:
+        conversation = await conversations.latest_for_user(caller.user_id, agent_id, channel)
+    if conversation is None:
+        agent = await agents_service.get_spec(session, scope, agent_id)
+        client_id = req.client_id or agent.client_id
+        if req.client_id is not None:
+            await clients_service.ensure_client(session, scope, req.client_id)
+        conversation = conversations.add(
+            Conversation(
+                agent_id=agent.id,
+                prompt_version=agent.prompt_version,
+                client_id=client_id,
+                contact_id=contact_id,
+                user_id=caller.user_id,
+                channel=channel,
+                stage_number=1,
+                state={},
+                outputs={},
+                progress=0,
+                is_complete=False,
+                messages=0,
+            )
+        )
+        await session.flush()
+    else:
+        agent = await agents_service.get_spec(
+            session, scope, agent_id, version=conversation.prompt_version
+        )
+    messages = MessageRepository(session, scope)
+    history = [(m.role, m.text) for m in await messages.recent(conversation.id, HISTORY_MESSAGES)]
+    messages.add(
+        Message(
+            conversation_id=conversation.id,
+            role=MessageRole.user.value,
+            text=req.message,
+            stage_number=conversation.stage_number,
+            tools=[],
+            sources=[],
+        )
+    )
+    tenant = await tenants_service.get_current_tenant(session, scope)
+    clients = [
+        ClientRef(id=i, name=n, aliases=a)
+        for i, n, a in await clients_service.client_names(session, scope)
+    ]
+    return _Opened(
+        agent=agent,
+        conversation=conversation,
+        history=history,
+        clients=clients,
+        timezone=tenant.timezone,
+        tenant_ai=tenants_service.engine_settings(tenant, rt.settings),
+    )
+
+
+async def turn(
+    rt: Runtime,
+    caller: Caller,
+    agent_id: uuid.UUID,
+    req: ChatIn,
+    *,
+    emit: Emit | None = None,
+    channel: str = Channel.api.value,
+    contact_id: uuid.UUID | None = None,
+    resume_latest: bool = False,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> TurnOut:
+    """One turn with the agent; raises 502/504 (after storing the failed turn) when the
+    engine fails."""
+    started = time.perf_counter()
+    scope = caller.scope
+    async with rt.db.session() as session, session.begin():
+        opened = await _open(
+            session,
+            rt,
+            caller,
+            agent_id,
+            req,
+            channel=channel,
+            contact_id=contact_id,
+            resume_latest=resume_latest,
+        )
+    conversation = opened.conversation
+    agent = opened.agent
+    engine, model = choose_engine(rt, opened.tenant_ai, agent)
+    zone = ZoneInfo(opened.timezone)
+    error: ChatEngineError | None = None
+    reply: Reply | None = None
+    async with rt.db.session() as reads:
+
+        async def retrieve(query: str) -> list[Passage]:
+            return await documents_service.search(
+                reads,
+                scope,
+                query,
+                client_id=conversation.client_id,
+                agent_id=agent.id,
+                k=RETRIEVE_K,
+                embedder=rt.embedder,
+            )
+
+        ctx = TurnContext(
+            agent=agent,
+            message=req.message,
+            history=opened.history,
+            stage_number=conversation.stage_number,
+            state=dict(conversation.state or {}),
+            outputs=dict(conversation.outputs or {}),
+            tools=ToolContext(
+                session=reads,
+                scope=scope,
+                language=agent.language,
+                timezone=opened.timezone,
+                today=now().astimezone(zone).date(),
+                client_id=conversation.client_id,
+            ),
+            clients=opened.clients,
+            retrieve=retrieve,
+        )
+        try:
+            reply = await engine.reply(ctx, emit or _nothing)
+        except ChatEngineError as exc:
+            error = exc
+    latency = round((time.perf_counter() - started) * 1000)
+    at = now()
+    async with rt.db.session() as session, session.begin():
+        messages = MessageRepository(session, scope)
+        if reply is None:
+            assert error is not None
+            stored = messages.add(
+                Message(
+                    conversation_id=conversation.id,
+                    role=MessageRole.agent.value,
+                    text="",
+                    stage_number=conversation.stage_number,
+                    engine=engine.name,
+                    model=model,
+                    prompt_version=agent.prompt_version,
+                    usage=error.usage,
+                    latency_ms=latency,
+                    tools=[],
+                    sources=[],
+                    error={"type": "timeout" if error.timeout else "engine", "detail": str(error)},
+                )
+            )
+            await count_turn(session, scope, conversation.id, at)
+        else:
+            step = reply.step
+            stored = messages.add(
+                Message(
+                    conversation_id=conversation.id,
+                    role=MessageRole.agent.value,
+                    text=reply.text,
+                    stage_number=step.stage_number if step else conversation.stage_number,
+                    engine=engine.name,
+                    model=reply.model,
+                    prompt_version=agent.prompt_version,
+                    usage=reply.usage,
+                    latency_ms=latency,
+                    tools=reply.tools,
+                    sources=reply.sources,
+                )
+            )
+            values: dict[str, Any] = {}
+            if step is not None:
+                values = {
+                    "stage_number": step.stage_number,
+                    "state": step.state,
+                    "outputs": step.outputs,
+                    "progress": step.progress,
+                    "is_complete": step.is_complete,
+                }
+            await count_turn(session, scope, conversation.id, at, **values)
+        await session.flush()
+    if error is not None:
+        message = (
+            f"The language model did not answer in time: {error}. The failed turn is stored."
+            if error.timeout
+            else f"The language model failed: {error}. The failed turn is stored."
+        )
+        raise GatewayTimeout(message) if error.timeout else BadGateway(message)
+    assert reply is not None
+    step = reply.step
+    return TurnOut(
+        conversation_id=conversation.id,
+        message_id=stored.id,
+        agent_message=reply.text,
+        stage_number=step.stage_number if step else conversation.stage_number,
+        state=step.state if step else dict(conversation.state or {}),
+        progress=step.progress if step else conversation.progress,
+        is_complete=step.is_complete if step else conversation.is_complete,
+        output=step.output if step else None,
+        metadata=TurnMetadata(
+            engine=engine.name,
+            model=reply.model,
+            prompt_version=agent.prompt_version,
+            usage=reply.usage,
+            sources=reply.sources,
+            tools=reply.tools,
+            latency_ms=latency,
+        ),
+    )
+
+
+async def turn_once(
+    rt: Runtime,
+    caller: Caller,
+    agent_id: uuid.UUID,
+    req: ChatIn,
+    *,
+    idempotency_key: str | None,
+    request_hash: str,
+    shape: Callable[[TurnOut], dict[str, Any]] = lambda out: out.model_dump(mode="json"),
+    **options: Any,
+) -> JSONResponse:
+    """`turn` under an Idempotency-Key: a retry with the same key replays the stored
+    answer and stores nothing again; a turn that fails releases the key."""
+    claimed: idempotency.Claim | JSONResponse = idempotency.Claim(None)
+    if idempotency_key:
+        async with rt.db.session() as session, session.begin():
+            claimed = await idempotency.claim(session, caller.scope, idempotency_key, request_hash)
+    if isinstance(claimed, JSONResponse):
+        return claimed
+    try:
+        out = await turn(rt, caller, agent_id, req, **options)
+    except Exception:
+        if claimed.record_id is not None:
+            async with rt.db.session() as session, session.begin():
+                await claimed.release(session)
+        raise
+    body = shape(out)
+    if claimed.record_id is not None:
+        async with rt.db.session() as session, session.begin():
+            await claimed.complete(session, 200, body)
+    return JSONResponse(body, status_code=200)
+
+
+async def check_turn(
+    session: AsyncSession, scope: TenantScope, agent_id: uuid.UUID, req: ChatIn
+) -> None:
+    """404 unless the agent, the conversation (of that agent) and the client are the
+    tenant's: what a streamed turn checks before its first event."""
+    await agents_service.get_spec(session, scope, agent_id)
+    if req.conversation_id is not None:
+        conversation = await ConversationRepository(session, scope).get(req.conversation_id)
+        if conversation.agent_id != agent_id:
+            raise NotFound("Conversation not found")
+    if req.client_id is not None:
+        await clients_service.ensure_client(session, scope, req.client_id)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+async def list_conversations(
+    session: AsyncSession, scope: TenantScope, **filters: Any
+) -> tuple[list[ConversationOut], int]:
+    rows, total = await ConversationRepository(session, scope).page(**filters)
+    return [ConversationOut.model_validate(r) for r in rows], total
+
+
+async def get_conversation(
+    session: AsyncSession, scope: TenantScope, conversation_id: uuid.UUID
+) -> ConversationOut:
+    found = await ConversationRepository(session, scope).get(conversation_id)
+    return ConversationOut.model_validate(found)
+
+
+async def list_messages(
+    session: AsyncSession,
+    scope: TenantScope,
+    conversation_id: uuid.UUID,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[MessageOut], int]:
+    await ConversationRepository(session, scope).get(conversation_id)
+    rows, total = await MessageRepository(session, scope).page(
+        conversation_id, limit=limit, offset=offset
+    )
+    return [MessageOut.model_validate(r) for r in rows], total
