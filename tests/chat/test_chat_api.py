@@ -6,6 +6,7 @@ with its own tokens."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent, AgentPromptVersion, AgentStage
+from app.chat.engines.local import LocalChatEngine
 from app.chat.models import Conversation, Message
 from app.core.config import Settings
 from app.core.enums import Role
@@ -361,3 +363,77 @@ async def test_the_products_chat_refuses_what_it_must(
     assert_problem(await post(_product_token(42), {**body, "usuario_id": "43"}), 403)
     assert_problem(await post(_product_token(42), {**body, "proyecto": "nope"}), 404)
     assert_problem(await client.post("/api/v1/chat/", json=body), 401)
+
+
+async def test_a_client_that_leaves_mid_stream_leaves_a_stored_turn(
+    app: Any, session: AsyncSession, tenant_a: TenantWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent = await make_agent(session, tenant_a, slug="onboarding", kind="staged", stages=ONBOARDING)
+    gate = asyncio.Event()
+    original = LocalChatEngine.reply
+
+    async def slow_reply(self: LocalChatEngine, ctx: Any, emit: Any) -> Any:
+        async def held(piece: str) -> None:
+            await emit(piece)
+            await gate.wait()  # the rest of the answer waits until the client has left
+
+        return await original(self, ctx, held)
+
+    monkeypatch.setattr(LocalChatEngine, "reply", slow_reply)
+    body = json.dumps({"message": "Hola"}).encode()
+    first_delta = asyncio.Event()
+    requested = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await first_delta.wait()
+        return {"type": "http.disconnect"}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and b"event: delta" in message.get("body", b""):
+            first_delta.set()
+
+    path = f"/api/v1/agents/{agent.id}/chat/stream"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", tenant_a.headers()["Authorization"].encode()),
+        ],
+        "client": ("203.0.113.7", 50000),
+        "server": ("test", 80),
+    }
+    await asyncio.wait_for(app(scope, receive, send), timeout=10)
+    streamed = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert b"event: delta" in streamed
+    assert b"event: message" not in streamed  # the client left before the answer was whole
+    gate.set()
+    turns: set[Any] = app.state.chat_turns
+    for _ in range(200):
+        if not turns:
+            break
+        await asyncio.sleep(0.02)
+    assert not turns
+    stored = (
+        await session.execute(
+            select(Message).where(Message.tenant_id == tenant_a.tenant.id, Message.role == "agent")
+        )
+    ).scalar_one()
+    assert stored.text.endswith("¿Cómo se llama la marca?")
+    assert stored.error is None
