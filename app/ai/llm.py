@@ -167,7 +167,7 @@ class StructuredClient:
         sent = dict(headers or {})
         content = await self._call(messages, response_format, sent, tally)
         try:
-            result = schema.model_validate_json(_unfence(content))
+            result = schema.model_validate_json(unfence(content))
         except ValidationError as first_error:
             messages += [
                 {"role": "assistant", "content": content},
@@ -175,7 +175,7 @@ class StructuredClient:
             ]
             content = await self._call(messages, response_format, sent, tally)
             try:
-                result = schema.model_validate_json(_unfence(content))
+                result = schema.model_validate_json(unfence(content))
             except ValidationError as second_error:
                 raise LLMError(
                     _failure_message(name, first_error, second_error, tally.truncated),
@@ -210,7 +210,9 @@ class StructuredClient:
                 model=tally.model,
             ) from exc
         except openai.APIConnectionError as exc:
-            logger.warning("model API unreachable at %s: %s", self._client.base_url, _short(exc))
+            logger.warning(
+                "model API unreachable at %s: %s", self._client.base_url, short_text(exc)
+            )
             raise LLMError(
                 f"could not reach the model API at {self._client.base_url}"
                 f" (after {self._client.max_retries} retries)",
@@ -219,15 +221,15 @@ class StructuredClient:
             ) from exc
         except openai.APIStatusError as exc:
             logger.warning(
-                "model API answered HTTP %s: %s", exc.status_code, _short(_api_detail(exc))
+                "model API answered HTTP %s: %s", exc.status_code, short_text(_api_detail(exc))
             )
             raise LLMError(
-                _status_message(exc.status_code, self._client.max_retries),
+                status_message(exc.status_code, self._client.max_retries),
                 usage=tally.usage(),
                 model=tally.model,
             ) from exc
         except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that is not JSON
-            logger.warning("model API call failed: %s", _short(repr(exc)))
+            logger.warning("model API call failed: %s", short_text(repr(exc)))
             raise LLMError(
                 "the model API's answer is not a chat completion (is the base URL an "
                 "OpenAI-compatible endpoint?)",
@@ -245,7 +247,7 @@ class StructuredClient:
             refusal = getattr(choice.message, "refusal", None)
             if refusal:
                 raise LLMError(
-                    f"the model refused to answer: {_short(refusal)}",
+                    f"the model refused to answer: {short_text(refusal)}",
                     usage=tally.usage(),
                     model=tally.model,
                 )
@@ -287,7 +289,7 @@ class _Tally:
 # --- answers -----------------------------------------------------------------------------
 
 
-def _unfence(content: str) -> str:
+def unfence(content: str) -> str:
     """The JSON inside a ```json fence some compatible servers add; else the text."""
     text = content.strip()
     match = _FENCE_RE.match(text)
@@ -329,10 +331,10 @@ def _failure_message(
     detail = "; ".join(_error_lines(second))
     cut = " (the answer was cut off at the model's output token limit)" if truncated else ""
     if _is_json_error(first) and _is_json_error(second):
-        return f"the model returned invalid JSON twice{cut}: {_short(detail)}"
+        return f"the model returned invalid JSON twice{cut}: {short_text(detail)}"
     return (
         f"the model's answer did not validate as the {name} result after one repair"
-        f" attempt{cut}: {_short(detail)}"
+        f" attempt{cut}: {short_text(detail)}"
     )
 
 
@@ -375,7 +377,7 @@ async def check_endpoint(base_url: str, allowed_hosts: Collection[str] = ()) -> 
             )
 
 
-def _status_message(status: int, retries: int) -> str:
+def status_message(status: int, retries: int) -> str:
     """What an HTTP error of the endpoint means for the user (its body is only logged)."""
     if status in (401, 403):
         return f"the model API refused the credentials (HTTP {status}): check the API key"
@@ -400,6 +402,6 @@ def _api_detail(exc: openai.APIStatusError) -> str:
     return str(exc.message)
 
 
-def _short(value: object) -> str:
+def short_text(value: object) -> str:
     text = _SPACE_RE.sub(" ", str(value)).strip()
     return text if len(text) <= SHORT_ERROR else text[: SHORT_ERROR - 1] + "…"

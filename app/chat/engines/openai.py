@@ -38,7 +38,7 @@ from openai import AsyncOpenAI
 from pydantic import BaseModel, Field, ValidationError
 
 from app.agents.spec import AgentSpec, StageSpec
-from app.ai.llm import _short, _status_message, _unfence, make_client
+from app.ai.llm import make_client, short_text, status_message, unfence
 from app.ai.prompts import LANGUAGE_NAMES
 from app.chat import staged, tools
 from app.chat.engines.base import (
@@ -372,7 +372,7 @@ class OpenAIChatEngine:
         }
         content = await self._complete(messages, response_format, tally)
         try:
-            return _StagedAnswer.model_validate_json(_unfence(content))
+            return _StagedAnswer.model_validate_json(unfence(content))
         except ValidationError as first:
             repair = [
                 *messages,
@@ -381,9 +381,9 @@ class OpenAIChatEngine:
             ]
             content = await self._complete(repair, response_format, tally)
             try:
-                return _StagedAnswer.model_validate_json(_unfence(content))
+                return _StagedAnswer.model_validate_json(unfence(content))
             except ValidationError as second:
-                detail = _short("; ".join(e["msg"] for e in second.errors(include_url=False)))
+                detail = short_text("; ".join(e["msg"] for e in second.errors(include_url=False)))
                 raise ChatEngineError(
                     "the model's answer was not the JSON asked for, after one repair "
                     f"attempt: {detail}",
@@ -408,7 +408,7 @@ class OpenAIChatEngine:
             refusal = getattr(message, "refusal", None)
             if refusal:
                 raise ChatEngineError(
-                    f"the model refused to answer: {_short(refusal)}", usage=tally.usage()
+                    f"the model refused to answer: {short_text(refusal)}", usage=tally.usage()
                 )
             return str(message.content or "")
 
@@ -431,21 +431,23 @@ class OpenAIChatEngine:
                 usage=tally.usage(),
             ) from exc
         except openai.APIConnectionError as exc:
-            logger.warning("model API unreachable at %s: %s", client.base_url, _short(exc))
+            logger.warning("model API unreachable at %s: %s", client.base_url, short_text(exc))
             raise ChatEngineError(
                 f"could not reach the model API at {client.base_url}"
                 f" (after {client.max_retries} retries)",
                 usage=tally.usage(),
             ) from exc
         except openai.APIStatusError as exc:
-            logger.warning("model API answered HTTP %s: %s", exc.status_code, _short(exc.message))
+            logger.warning(
+                "model API answered HTTP %s: %s", exc.status_code, short_text(exc.message)
+            )
             raise ChatEngineError(
-                _status_message(exc.status_code, client.max_retries), usage=tally.usage()
+                status_message(exc.status_code, client.max_retries), usage=tally.usage()
             ) from exc
         except (openai.OpenAIError, ValueError, AttributeError, TypeError, IndexError) as exc:
             # ValueError: a body or an event that is not JSON; the others: JSON of
             # another shape than a chat completion (or chunk).
-            logger.warning("model API call failed: %s", _short(repr(exc)))
+            logger.warning("model API call failed: %s", short_text(repr(exc)))
             raise ChatEngineError(
                 "the model API's answer is not a chat completion (is the base URL an "
                 "OpenAI-compatible endpoint?)",
@@ -594,7 +596,7 @@ async def _run(
         arguments = None
     if not isinstance(arguments, dict):
         return _failed(
-            call.name, {"raw": _short(call.arguments)}, "the arguments are not a JSON object"
+            call.name, {"raw": short_text(call.arguments)}, "the arguments are not a JSON object"
         )
     if number >= MAX_CALLS_PER_ROUND:
         return _failed(call.name, arguments, f"at most {MAX_CALLS_PER_ROUND} calls at a time")
@@ -803,7 +805,7 @@ def _repair_message(error: ValidationError) -> str:
         for e in error.errors(include_url=False)[:5]
     )
     return (
-        f"Your previous answer is not the JSON object asked for ({_short(detail)}). Reply "
+        f"Your previous answer is not the JSON object asked for ({short_text(detail)}). Reply "
         'again with the JSON object only: {"reply": "...", "values": {...}}, no prose and '
         "no code fences."
     )
