@@ -1,0 +1,122 @@
+"""A chat turn through the API on the OpenAI-compatible engine (the tenant's AI settings),
+faked at the HTTP boundary: a tool call answered from the database, the streamed answer
+stored with its usage, and an endpoint that fails answering 502 with the failed turn
+stored."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.chat.models import Message
+from app.core.crypto import encrypt
+from app.posts.models import Post
+from tests.chat.test_chat_api import make_agent
+from tests.chat.test_openai_engine import BASE_URL, Endpoint, chunk, sse, streamed, usage
+from tests.factories import TenantWorld, assert_problem
+
+
+async def _use(app: Any, endpoint: Endpoint, session: AsyncSession, w: TenantWorld) -> Any:
+    original = app.state.http_client
+    app.state.http_client = httpx.AsyncClient(transport=httpx.MockTransport(endpoint.handler))
+    w.tenant.ai_settings = {
+        "engine": "openai",
+        "base_url": BASE_URL,
+        "model": "fake-model",
+        "api_key_encrypted": encrypt(app.state.settings, "sk-test"),
+    }
+    await session.flush()
+    return original
+
+
+async def test_a_tool_call_answered_from_the_database_and_stored(
+    app: Any, client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    agent = await make_agent(session, tenant_a, slug="asistente", tools=("count_posts",))
+    call = {
+        "index": 0,
+        "id": "call_1",
+        "type": "function",
+        "function": {
+            "name": "count_posts",
+            "arguments": json.dumps({"client_id": str(tenant_a.client.id)}),
+        },
+    }
+    endpoint = Endpoint(
+        sse(chunk(calls=[call]), chunk(finish="tool_calls"), chunk(used=usage(50, 10))),
+        streamed("Hay ", "6 publicaciones.", used=usage(80, 5)),
+    )
+    original = await _use(app, endpoint, session, tenant_a)
+    try:
+        r = await client.post(
+            f"/api/v1/agents/{agent.id}/chat",
+            json={"message": "¿Cuántas publicaciones hay?"},
+            headers=tenant_a.headers(),
+        )
+    finally:
+        app.state.http_client = original
+    assert r.status_code == 200, r.text
+    turn = r.json()
+    expected = (
+        await session.execute(
+            select(func.count()).select_from(Post).where(Post.client_id == tenant_a.client.id)
+        )
+    ).scalar_one()
+    meta = turn["metadata"]
+    assert (meta["engine"], turn["agent_message"]) == ("openai", "Hay 6 publicaciones.")
+    assert [t["name"] for t in meta["tools"]] == ["count_posts"]
+    assert meta["tools"][0]["result"]["posts"] == expected
+    assert meta["usage"] == usage(130, 15)
+    # The tool's result went back to the model as a tool message.
+    tool_messages = [m for m in endpoint.requests[1]["messages"] if m["role"] == "tool"]
+    assert json.loads(tool_messages[0]["content"])["data"]["posts"] == expected
+    stored = await session.get(Message, uuid.UUID(turn["message_id"]))
+    assert stored is not None
+    assert (stored.engine, stored.text, stored.usage) == (
+        "openai",
+        "Hay 6 publicaciones.",
+        usage(130, 15),
+    )
+
+
+async def test_an_endpoint_that_fails_is_a_502_and_the_failed_turn_is_stored(
+    app: Any,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    tenant_a: TenantWorld,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(app.state.settings, "openai_max_retries", 0)  # no back-off waits
+    agent = await make_agent(session, tenant_a, slug="asistente", tools=("count_posts",))
+    endpoint = Endpoint(lambda _: httpx.Response(500, json={"error": {"message": "boom"}}))
+    original = await _use(app, endpoint, session, tenant_a)
+    try:
+        r = await client.post(
+            f"/api/v1/agents/{agent.id}/chat",
+            json={"message": "Hola"},
+            headers=tenant_a.headers(),
+        )
+    finally:
+        app.state.http_client = original
+    assert_problem(r, 502)
+    rows = (
+        (
+            await session.execute(
+                select(Message)
+                .where(Message.tenant_id == tenant_a.tenant.id)
+                .order_by(Message.created_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert [m.role for m in rows] == ["user", "agent"]
+    assert rows[1].text == ""
+    assert rows[1].error is not None
+    assert rows[1].error["type"] == "engine"
