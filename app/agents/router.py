@@ -122,7 +122,7 @@ async def update_agent(
 @router.delete(
     "/{agent_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete an agent with its prompt versions and conversations",
+    summary="Delete an agent with its prompt versions, conversations and attached documents",
     responses=WRITE,
 )
 async def delete_agent(agent_id: uuid.UUID, session: SessionDep, auth: AnalystDep) -> Response:

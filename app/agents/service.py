@@ -39,7 +39,7 @@ AgentSort = Literal["name", "-name", "slug", "-slug", "created_at", "-created_at
 _ORDERS = sort_orders(Agent, AgentSort)
 # Fields that PATCH may set to null: null means "the tenant's AI settings" or "no client".
 _NULLABLE = frozenset({"engine", "model", "temperature", "client_id"})
-# What makes a new prompt version, and what is kept in the agent's row.
+# The fields held by a prompt version, not the agent's row: a change makes a new version.
 _VERSIONED = frozenset({"system_prompt", "stages"})
 
 
@@ -318,7 +318,8 @@ async def update_agent(
 
 
 async def delete_agent(session: AsyncSession, actor: Actor, agent_id: uuid.UUID) -> None:
-    """Deletes the agent; its versions, stages and conversations go with it (cascade)."""
+    """Deletes the agent; its versions, stages, conversations and the documents attached
+    to it go with it (the foreign keys cascade)."""
     agent = await _agent(session, actor.scope, agent_id)
     audit.record(session, actor, "agent.delete", "agent", agent.id, {"slug": agent.slug})
     await session.delete(agent)
