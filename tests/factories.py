@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.agents.models import Agent, AgentPromptVersion, AgentStage
 from app.analyses.models import AnalysisJob, AnalysisRun
+from app.chat.models import Conversation, Message
 from app.clients.models import Client, SocialAccount
 from app.core.config import Settings
 from app.core.enums import Role
@@ -37,6 +39,8 @@ class TenantWorld:
     extra_user: User
     job: AnalysisJob
     run: AnalysisRun
+    agents: list[Agent]
+    conversations: list[Conversation]
     ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def headers(self, role: Role = Role.owner) -> dict[str, str]:
@@ -176,6 +180,75 @@ async def make_tenant(session: AsyncSession, settings: Settings, name: str) -> T
     )
     session.add(run)
     await session.flush()
+    agent = Agent(
+        tenant_id=tenant.id,
+        name=f"Onboarding of {name}",
+        slug="onboarding",
+        purpose="",
+        kind="staged",
+        language="es",
+        tools=["count_posts"],
+        prompt_version=1,
+        is_active=True,
+    )
+    session.add(agent)
+    await session.flush()
+    agent_version = AgentPromptVersion(
+        tenant_id=tenant.id,
+        agent_id=agent.id,
+        version=1,
+        system_prompt="Usted da la bienvenida.",
+        created_by_id=users[Role.owner].id,
+    )
+    session.add(agent_version)
+    await session.flush()
+    session.add(
+        AgentStage(
+            tenant_id=tenant.id,
+            version_id=agent_version.id,
+            position=1,
+            name="Datos de la marca",
+            goal="",
+            prompt="",
+            output_schema={
+                "type": "object",
+                "properties": {"nombre": {"type": "string", "description": "Nombre"}},
+                "required": ["nombre"],
+            },
+            questions={},
+        )
+    )
+    await session.flush()
+    conversation = Conversation(
+        tenant_id=tenant.id,
+        agent_id=agent.id,
+        prompt_version=1,
+        client_id=client.id,
+        user_id=users[Role.analyst].id,
+        channel="api",
+        stage_number=1,
+        state={"asking": "nombre", "values": {}},
+        outputs={},
+        progress=0,
+        is_complete=False,
+        messages=2,
+    )
+    session.add(conversation)
+    await session.flush()
+    session.add_all(
+        [
+            Message(
+                tenant_id=tenant.id,
+                conversation_id=conversation.id,
+                role=role,
+                text=text,
+                tools=[],
+                sources=[],
+            )
+            for role, text in (("user", "Hola"), ("agent", "¿Cómo se llama la marca?"))
+        ]
+    )
+    await session.flush()
     tokens = {
         role: create_access_token(settings, user_id=u.id, tenant_id=tenant.id)
         for role, u in users.items()
@@ -193,6 +266,8 @@ async def make_tenant(session: AsyncSession, settings: Settings, name: str) -> T
         extra_user=extra,
         job=job,
         run=run,
+        agents=[agent],
+        conversations=[conversation],
     )
 
 

@@ -127,6 +127,26 @@ def _seed(api: httpx.Client, tenant: Tenant) -> None:
     job = call("POST", f"{c}/analyses", json={**window, "questions": ["q1"]})
     key = call("POST", "/tenant/api-keys", json={"name": "etl", "role": "analyst"})
     me = call("GET", "/auth/me")
+    agent = call(
+        "POST",
+        "/agents",
+        json={
+            "name": "Onboarding",
+            "slug": "onboarding",
+            "kind": "staged",
+            "system_prompt": "Usted da la bienvenida.",
+            "stages": [
+                {
+                    "name": "Datos",
+                    "output_schema": {
+                        "type": "object",
+                        "properties": {"nombre": {"type": "string", "description": "Nombre"}},
+                        "required": ["nombre"],
+                    },
+                }
+            ],
+        },
+    )
     tenant.ids = {
         "client_id": [client["id"]],
         "account_id": [a["id"] for a in accounts],
@@ -138,6 +158,8 @@ def _seed(api: httpx.Client, tenant: Tenant) -> None:
         "job_id": [job["job_id"]],
         "key_id": [key["id"]],
         "user_id": [me["id"]],
+        "agent_id": [agent["id"]],
+        "version": [1],
     }
 
 

@@ -67,6 +67,7 @@ def _metric_row(w: W) -> dict[str, Any]:
 
 C = "/api/v1/clients/{client_id}"
 F = C + "/accounts/{account_id}/forecasts"
+A = "/api/v1/agents"
 CASES = [
     Case("GET", "/api/v1/auth/me", Role.viewer, 200),
     Case("GET", "/api/v1/tenant", Role.viewer, 200),
@@ -382,6 +383,91 @@ CASES = [
         lambda w: {"json": {"engine": "gpt"}},
         writes=True,
     ),
+    # Agents.
+    Case(
+        "GET",
+        A,
+        Role.viewer,
+        200,
+        lists="agents",
+        bad=lambda w: {"params": {"kind": "robot"}},
+    ),
+    Case(
+        "POST",
+        A,
+        Role.analyst,
+        201,
+        lambda w: {
+            "json": {
+                "name": "Asistente",
+                "slug": "asistente-nuevo",
+                "kind": "assistant",
+                "tools": ["count_posts"],
+                "system_prompt": "Usted es el asistente.",
+            }
+        },
+        lambda w: {
+            "json": {
+                "name": "Asistente",
+                "slug": "Not A Slug",
+                "kind": "assistant",
+                "system_prompt": "Usted es el asistente.",
+            }
+        },
+        writes=True,
+    ),
+    Case("GET", A + "/{agent_id}", Role.viewer, 200),
+    Case(
+        "PATCH",
+        A + "/{agent_id}",
+        Role.analyst,
+        200,
+        lambda w: {"json": {"system_prompt": "Nuevo prompt."}},
+        lambda w: {"json": {"tools": ["sql"]}},
+        writes=True,
+    ),
+    Case("DELETE", A + "/{agent_id}", Role.analyst, 204, writes=True),
+    Case(
+        "GET",
+        A + "/{agent_id}/versions",
+        Role.viewer,
+        200,
+        bad=lambda w: {"params": {"limit": 0}},
+    ),
+    Case("GET", A + "/{agent_id}/versions/{version}", Role.viewer, 200),
+    # Chat.
+    Case(
+        "POST",
+        A + "/{agent_id}/chat",
+        Role.viewer,
+        200,
+        lambda w: {"json": {"message": "Hola"}},
+        lambda w: {"json": {"message": "   "}},
+    ),
+    Case(
+        "POST",
+        A + "/{agent_id}/chat/stream",
+        Role.viewer,
+        200,
+        lambda w: {"json": {"message": "Hola"}},
+        lambda w: {"json": {"message": "Hola", "conversation_id": "not-a-uuid"}},
+    ),
+    Case(
+        "GET",
+        "/api/v1/conversations",
+        Role.viewer,
+        200,
+        lists="conversations",
+        bad=lambda w: {"params": {"channel": "telegram"}},
+    ),
+    Case("GET", "/api/v1/conversations/{conversation_id}", Role.viewer, 200),
+    Case(
+        "GET",
+        "/api/v1/conversations/{conversation_id}/messages",
+        Role.viewer,
+        200,
+        bad=lambda w: {"params": {"limit": 0}},
+    ),
 ]
 
 # Public routes: covered by tests/auth/test_auth.py.
@@ -393,6 +479,8 @@ PUBLIC = {
     "POST /api/v1/auth/logout",
     "GET /health",
     "GET /ready",
+    # Its own tokens (an existing product's): tests/chat/test_chat_api.py.
+    "POST /api/v1/chat/",
 }
 
 BY_KEY = {c.key: c for c in CASES}
@@ -413,6 +501,9 @@ def path_params(w: W, other: W | None = None) -> dict[str, str]:
         "question": "q7",
         "job_id": str(w.job.id),
         "run_id": str(w.run.id),
+        "agent_id": str(w.agents[0].id),
+        "conversation_id": str(w.conversations[0].id),
+        "version": "1",
     }
 
 
@@ -430,6 +521,9 @@ PATH_PARAMS = frozenset(
         "question",
         "job_id",
         "run_id",
+        "agent_id",
+        "conversation_id",
+        "version",
     }
 )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -29,6 +28,7 @@ from app.core.enums import Channel
 from app.core.errors import AppError, Forbidden, Unauthorized, problem_responses
 from app.core.pagination import Page, PageDep
 from app.core.routing import API_PREFIX
+from app.core.schemas import UtcDatetime
 from app.core.scope import Actor
 from app.core.security import decode_product_token
 from app.core.session import SessionDep
@@ -161,8 +161,8 @@ async def list_conversations(
     client_id: Annotated[uuid.UUID | None, Query()] = None,
     contact_id: Annotated[uuid.UUID | None, Query()] = None,
     channel: Annotated[Channel | None, Query()] = None,
-    since: Annotated[datetime | None, Query(description="Updated at or after (RFC 3339)")] = None,
-    until: Annotated[datetime | None, Query(description="Updated before (RFC 3339)")] = None,
+    since: Annotated[UtcDatetime | None, Query(description="updated_at >= since")] = None,
+    until: Annotated[UtcDatetime | None, Query(description="updated_at < until")] = None,
 ) -> Page[ConversationOut]:
     items, total = await service.list_conversations(
         session,

@@ -33,6 +33,7 @@ _PROBLEM_REF = "#/components/schemas/Problem"
 # services word it); a path with none of these: "Not found".
 MISSING = {
     "account_id": "Social account",
+    "agent_id": "Agent",
     "client_id": "Client",
     "job_id": "Job",
     "key_id": "API key",
@@ -42,6 +43,7 @@ MISSING = {
     "run_id": "Analysis run",
     "tenant_id": "Tenant",
     "user_id": "User",
+    "version": "Prompt version",
     "version_id": "Forecast version",
 }
 _PARAMETER = re.compile(r"\{(\w+)\}")

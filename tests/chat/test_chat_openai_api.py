@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.chat.models import Message
+from app.chat.models import Conversation, Message
 from app.core.crypto import encrypt
 from app.posts.models import Post
 from tests.chat.test_chat_api import make_agent
@@ -109,7 +109,8 @@ async def test_an_endpoint_that_fails_is_a_502_and_the_failed_turn_is_stored(
         (
             await session.execute(
                 select(Message)
-                .where(Message.tenant_id == tenant_a.tenant.id)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.agent_id == agent.id)
                 .order_by(Message.created_at)
             )
         )
