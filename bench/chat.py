@@ -1,15 +1,17 @@
 """Chat turns on the local engine under load: 32 concurrent conversations, 2 workers.
 
-    python -m bench.chat [--workers 2] [--conversations 32] [--duration 20]
+    python -m bench.chat [--workers 2] [--conversations 32] [--duration 20] [--think 1.0]
 
 Starts an embedded PostgreSQL seeded with the demo tenant (its agents included) and
 `pixely serve --workers N` on it (bench/load.py's Server), then keeps N conversations
 talking at once for --duration seconds: half with the demo's customer-service assistant
 (data questions answered with a tool: counts, engagement, followers), half with its
-onboarding agent (one field per turn). Reports turns per second and the server time of a
-turn (the stored `latency_ms`: from the request's first write to its answer's commit) and
-the client's round trip, p50 and p99. Target (issue 12): p50 <= 50 ms, p99 <= 200 ms
-server time. Traffic stays on 127.0.0.1.
+onboarding agent (one field per turn). Each conversation is a person: it sends a message,
+reads the answer, and writes the next one --think seconds later (0: back to back, which
+measures throughput rather than a conversation's latency). Reports turns per second, the
+server time of a turn (the stored `latency_ms`: from the turn's start to the engine's
+answer, the answer's write aside) and the client's round trip, p50 and p99. Target
+(issue 12): server time p50 <= 50 ms, p99 <= 200 ms. Traffic stays on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ async def _talk(
     server_ms: list[float],
     round_ms: list[float],
     errors: list[str],
+    think: float = 0.0,
 ) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     url = f"{base}/api/v1/agents/{agent['id']}/chat"
@@ -77,6 +80,8 @@ async def _talk(
             round_ms.append(elapsed)
             conversation = None if answer["is_complete"] else answer["conversation_id"]
             turn += 1
+            if think:
+                await asyncio.sleep(think)
 
 
 async def _run(base: str, token: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -109,6 +114,7 @@ async def _run(base: str, token: str, args: argparse.Namespace) -> dict[str, Any
                 server_ms,
                 round_ms,
                 errors,
+                args.think,
             )
             for i in range(args.conversations)
         )
@@ -133,6 +139,7 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=32)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--port", type=int, default=18700)
+    parser.add_argument("--think", type=float, default=1.0, help="seconds between turns")
     args = parser.parse_args()
 
     from app.core.embedded import start_embedded, to_async_url
@@ -157,7 +164,7 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     print(
         f"\nlocal-engine chat turns, {args.conversations} concurrent conversations, "
-        f"{args.workers} workers, {args.duration} s"
+        f"{args.workers} workers, {args.duration} s, {args.think} s between a conversation's turns"
     )
     print(f"{'turns':>24} {result['turns']}")
     print(f"{'turns per second':>24} {result['turns_per_s']:.0f}")
