@@ -5,8 +5,8 @@ paragraph is longer than that, a sentence boundary (a sentence longer than `MAX`
 between words), and begins with the last sentence of the one before it (up to `OVERLAP`
 characters) so that an answer spanning the cut is whole in one of them. A passage never
 crosses a heading (Markdown); in a PDF it may run on to the next page and carries the page
-it starts on. Short sections stay short passages: a heading's text is not glued to the
-next heading's.
+its own text starts on (not its overlap's). Short sections stay short passages: a
+heading's text is not glued to the next heading's.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class _Unit:
     text: str
     page: int | None
     paragraph_end: bool  # the last piece of its paragraph
+    overlap: bool = False  # repeated from the passage before
 
 
 def chunk(sections: Iterable[Section]) -> list[Chunk]:
@@ -139,11 +140,11 @@ def _overlap(units: list[_Unit]) -> list[_Unit]:
     tail = sentences[-1] if sentences else ""
     if not tail or len(tail) > OVERLAP or tail == _joined(units):
         return []
-    return [_Unit(tail, last.page, False)]
+    return [_Unit(tail, last.page, False, overlap=True)]
 
 
 def _only_overlap(units: list[_Unit]) -> bool:
-    return len(units) == 1 and not units[0].paragraph_end
+    return all(u.overlap for u in units)
 
 
 def _size(units: list[_Unit]) -> int:
@@ -155,4 +156,6 @@ def _joined(units: list[_Unit]) -> str:
 
 
 def _passage(heading: str | None, units: list[_Unit]) -> Chunk:
-    return Chunk(heading=heading, page=units[0].page, text=_joined(units))
+    # Its page: where its own text starts (the overlap may be the previous page's end).
+    own = next((u for u in units if not u.overlap), units[0])
+    return Chunk(heading=heading, page=own.page, text=_joined(units))

@@ -58,6 +58,18 @@ UPLOAD_DESCRIPTION = (
     status_code=status.HTTP_201_CREATED,
     summary="Upload a document (PDF, Markdown or text)",
     description=UPLOAD_DESCRIPTION,
+    # The kinds the file may be (told by its part's type, or its name's extension).
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {
+                        "file": {"contentType": "application/pdf, text/markdown, text/plain"}
+                    }
+                }
+            }
+        }
+    },
     responses={
         202: {"model": DocumentOut, "description": "Read by a job: the document `pending`"},
         **problem_responses(401, 403, 404, 409, 413, 415, 422),
@@ -70,7 +82,9 @@ async def upload_document(
     settings: SettingsDep,
     auth: AnalystDep,
     embedder: EmbedderDep,
-    file: Annotated[UploadFile, File(description="The document")],
+    file: Annotated[
+        UploadFile, File(description="The document", json_schema_extra={"format": "binary"})
+    ],
     client_id: Annotated[uuid.UUID | None, Form(description="Only this client's")] = None,
     agent_id: Annotated[uuid.UUID | None, Form(description="Only this agent's")] = None,
     language: Annotated[
@@ -151,7 +165,7 @@ async def list_documents(
     summary="Search the passages of the tenant's documents",
     description="Hybrid retrieval over the passages of `ready` documents: the 50 best by "
     "full-text search (any of the query's words, stemmed in each passage's language, "
-    "ranked by `ts_rank_cd`) and the 50 nearest by embedding (cosine) are fused by "
+    "ranked by `ts_rank`) and the 50 nearest by embedding (cosine) are fused by "
     "reciprocal rank (`score` = sum of 1 / (60 + rank); `text_rank` and `vector_rank` say "
     "where each list had it, null when it did not). With `client_id` / `agent_id`, only "
     "documents of no client (agent) and of that one are searched.",

@@ -420,7 +420,7 @@ async def search(
     first. Stable: the chat engine grounds its answers on it.
 
     Hybrid: the 50 best by full-text search (the query's words, any of them, stemmed in
-    each passage's language, ranked by `ts_rank_cd`) and the 50 nearest by embedding
+    each passage's language, ranked by `ts_rank`) and the 50 nearest by embedding
     (cosine distance, HNSW with an iterative scan; only passages embedded by
     `embedder.model`, so a tenant with passages of another model still finds them by
     their words) are fused by reciprocal rank (score = sum of 1 / (60 + rank)).

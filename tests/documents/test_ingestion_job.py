@@ -1,0 +1,201 @@
+"""Large documents are read by a procrastinate job, on a database of its own (the worker
+uses its own connections, so this data is committed): 202 with the document `pending`,
+its file kept until the job reads it, progress that only moves forward, then `ready` and
+searchable; a PDF without text ends `failed` with why; a document deleted before its job
+runs is simply gone; an Idempotency-Key queues one job."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.jobs import run_worker
+from app.documents import service
+from app.documents.embedder import Embedder
+from app.documents.models import DocumentChunk, DocumentUpload
+from app.documents.tasks import IngestContext, set_ingest_context
+from app.main import create_app
+from tests.documents.conftest import URL
+from tests.documents.pdf import pdf_bytes, wrap
+from tests.test_migrations import migrated_database
+
+
+@pytest.fixture(scope="module")
+async def env(
+    postgres_url: str, embedder: Embedder
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    async with migrated_database(postgres_url, "documents_jobs") as url:
+        settings = Settings(
+            environment="test",
+            seed_demo=False,
+            run_worker_in_process=False,
+            document_sync_max_pages=1,
+            document_sync_max_bytes=2000,
+            _env_file=None,
+        )  # type: ignore[call-arg]
+        db = Database(url, pool_size=6)
+        app = create_app(settings, db=db)
+        async with app.router.lifespan_context(app):
+            # The session's embedder (its model is loaded once for every test).
+            app.state.embedder = embedder
+            set_ingest_context(IngestContext(db, embedder))
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                r = await client.post(
+                    "/api/v1/auth/register",
+                    json={
+                        "tenant_name": "Docs",
+                        "email": "docs@example.com",
+                        "password": "docs-password",
+                        "full_name": "D",
+                    },
+                )
+                client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+                yield app, client
+        await db.dispose()
+
+
+@pytest.fixture(scope="module")
+def embedder(app: Any) -> Embedder:
+    found: Embedder = app.state.embedder
+    return found
+
+
+def _long_text(paragraphs: int) -> str:
+    return "\n\n".join(
+        f"Cláusula {i}. El cliente puede solicitar la devolución de cargos no reconocidos "
+        f"dentro de los {i + 10} días siguientes a la fecha del estado de cuenta, por la app "
+        "o en cualquier agencia, presentando su documento de identidad y el detalle del cargo."
+        for i in range(paragraphs)
+    )
+
+
+async def _upload(client: httpx.AsyncClient, name: str, data: bytes, media: str, **kw: Any) -> Any:
+    return await client.post(URL, files={"file": (name, data, media)}, **kw)
+
+
+async def _work(app: Any) -> None:
+    await run_worker(app.state.jobs, concurrency=1, wait=False)
+
+
+async def _uploads(app: Any) -> int:
+    async with app.state.db.session() as session:
+        found = await session.execute(select(func.count()).select_from(DocumentUpload))
+        return int(found.scalar_one())
+
+
+async def test_a_large_text_is_read_by_a_job_with_progress(
+    env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client = env
+    data = _long_text(500).encode()  # about 120 passages: two batches of embeddings
+    r = await _upload(client, "clausulas.txt", data, "text/plain")
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert r.headers["location"] == f"{URL}/{body['id']}"
+    assert (body["status"], body["progress"], body["chunks"]) == ("pending", 0, 0)
+    assert body["job_id"] is not None
+    assert await _uploads(app) == 1
+    written: list[int] = []
+    progress = service._progress
+
+    async def recording(db: Database, scope: Any, document_id: uuid.UUID, value: int) -> None:
+        written.append(value)
+        await progress(db, scope, document_id, value)
+
+    monkeypatch.setattr(service, "_progress", recording)
+    seen: list[int] = []
+    worker = asyncio.create_task(_work(app))
+    while not worker.done():
+        seen.append((await client.get(f"{URL}/{body['id']}")).json()["progress"])
+        await asyncio.sleep(0.05)
+    await worker
+    done = (await client.get(f"{URL}/{body['id']}")).json()
+    assert (done["status"], done["progress"], done["error"]) == ("ready", 100, None)
+    assert done["chunks"] > 64
+    assert done["job_id"] == body["job_id"]
+    assert written[0] == service.READ
+    assert written == sorted(written)
+    assert len(written) >= 2
+    assert seen == sorted(seen)
+    assert await _uploads(app) == 0  # the file is gone once read
+    found = (await client.get(f"{URL}/search", params={"q": "Cláusula 123 devolución"})).json()
+    assert found["items"][0]["document_id"] == body["id"]
+
+
+async def test_a_large_pdf_keeps_its_pages(env: Any) -> None:
+    app, client = env
+    pages = [wrap(f"Página {n}: " + _long_text(3)) for n in range(1, 4)]
+    r = await _upload(client, "manual.pdf", pdf_bytes(pages), "application/pdf")
+    assert r.status_code == 202, r.text
+    assert r.json()["pages"] == 3  # counted at once, before the job reads them
+    await _work(app)
+    done = (await client.get(f"{URL}/{r.json()['id']}")).json()
+    assert (done["status"], done["pages"]) == ("ready", 3)
+    async with app.state.db.session() as session:
+        found = await session.execute(
+            select(DocumentChunk.page)
+            .where(DocumentChunk.document_id == uuid.UUID(done["id"]))
+            .order_by(DocumentChunk.position)
+        )
+        pages = list(found.scalars())
+    assert pages[0] == 1
+    assert pages == sorted(pages)
+    assert set(pages) <= {1, 2, 3}
+
+
+async def test_a_pdf_without_text_fails_with_why(env: Any) -> None:
+    app, client = env
+    r = await _upload(client, "escaneado.pdf", pdf_bytes([[], [], []]), "application/pdf")
+    assert r.status_code == 202, r.text
+    await _work(app)
+    done = (await client.get(f"{URL}/{r.json()['id']}")).json()
+    assert (done["status"], done["progress"], done["chunks"]) == ("failed", 100, 0)
+    assert "no text" in done["error"]
+    assert await _uploads(app) == 0
+
+
+async def test_a_document_deleted_before_its_job_is_gone(env: Any) -> None:
+    app, client = env
+    r = await _upload(client, "borrar.txt", _long_text(40).encode(), "text/plain")
+    assert r.status_code == 202
+    assert (await client.delete(f"{URL}/{r.json()['id']}")).status_code == 204
+    assert await _uploads(app) == 0  # its file went with it
+    await _work(app)  # the job finds nothing to do, and does not fail
+    assert (await client.get(f"{URL}/{r.json()['id']}")).status_code == 404
+    async with app.state.db.session() as session:
+        failed = await session.execute(
+            text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'")
+        )
+        assert failed.scalar_one() == 0
+
+
+async def test_an_idempotency_key_queues_one_job(env: Any) -> None:
+    app, client = env
+    data = _long_text(40).encode()
+    headers = {"Idempotency-Key": "large-upload-1"}
+    first = await _upload(client, "una-vez.txt", data, "text/plain", headers=headers)
+    again = await _upload(client, "una-vez.txt", data, "text/plain", headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    async with app.state.db.session() as session:
+        queued = await session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :task "
+                "AND args->>'document_id' = :id"
+            ),
+            {"task": service.INGEST_TASK, "id": first.json()["id"]},
+        )
+        assert queued.scalar_one() == 1
+    await _work(app)
+    done = (await client.get(f"{URL}/{first.json()['id']}")).json()
+    assert done["status"] == "ready"
