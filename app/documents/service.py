@@ -30,10 +30,16 @@ from app.core import idempotency, jobs
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.enums import DocumentStatus
-from app.core.errors import AppError, NotFound, PayloadTooLarge, UnprocessableEntity
+from app.core.errors import (
+    AppError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnprocessableEntity,
+)
 from app.core.scope import Actor, TenantScope
 from app.documents.chunking import Chunk, chunk
-from app.documents.embedder import Embedder
+from app.documents.embedder import Embedder, EmbeddingError
 from app.documents.extract import (
     CONTENT_TYPES,
     DocumentKind,
@@ -195,7 +201,10 @@ async def upload(
         chunks, document.pages = await asyncio.to_thread(_read, file.data, kind)
     except ExtractionError as exc:
         raise _file_problem(str(exc))
-    vectors = await embedder.embed([c.for_embedding() for c in chunks])
+    try:
+        vectors = await embedder.embed([c.for_embedding() for c in chunks])
+    except EmbeddingError as exc:
+        raise ServiceUnavailable(str(exc))
     async with db.session() as session, session.begin():
         claimed = await idempotency.claim(session, scope, idempotency_key, request_hash)
         if isinstance(claimed, JSONResponse):
@@ -431,17 +440,23 @@ async def search(
     that side.
 
     `query` is stripped and cut to 500 characters; `k` is clamped to 1..20; an empty
-    query finds nothing. The session may be in a transaction (the HNSW settings are `SET
-    LOCAL` in it) or in autocommit (then the search runs in a short one of its own).
-    The query is embedded first (CPU in a thread, or the embedding endpoint's call).
+    query finds nothing. When the embedder fails (an endpoint down), the search goes on
+    by text alone (`vector_rank` null everywhere). The session may be in a transaction
+    (the search's planner and HNSW settings are `SET LOCAL` in it) or in autocommit (then
+    the search runs in a short one of its own). The query is embedded first (CPU in a
+    thread, or the embedding endpoint's call), before the session's connection is used.
     """
     text = query.strip()[:MAX_QUERY_CHARS]
     if not text:
         return []
     k = max(1, min(MAX_K, k))
-    vector = (await embedder.embed([text]))[0]
+    model: str | None = embedder.model
+    try:
+        vector = (await embedder.embed([text]))[0]
+    except EmbeddingError:  # logged by the embedder: the words alone still find passages
+        vector, model = [0.0] * embedder.dimensions, None
     rows = await PassageSearch(session, scope).run(
-        text, vector, embedder.model, client_id=client_id, agent_id=agent_id, k=k
+        text, vector, model, client_id=client_id, agent_id=agent_id, k=k
     )
     return [
         Passage(

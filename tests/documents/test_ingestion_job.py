@@ -2,13 +2,15 @@
 uses its own connections, so this data is committed): 202 with the document `pending`,
 its file kept until the job reads it, progress that only moves forward, then `ready` and
 searchable; a PDF without text ends `failed` with why; a document deleted before its job
-runs is simply gone; an Idempotency-Key queues one job."""
+runs is simply gone; an Idempotency-Key queues one job; the last failed attempt leaves it
+`failed`, not `pending` for ever."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -20,8 +22,13 @@ from app.core.db import Database
 from app.core.jobs import run_worker
 from app.documents import service
 from app.documents.embedder import Embedder
-from app.documents.models import DocumentChunk, DocumentUpload
-from app.documents.tasks import IngestContext, set_ingest_context
+from app.documents.models import Document, DocumentChunk, DocumentUpload
+from app.documents.tasks import (
+    INGEST_RETRY,
+    IngestContext,
+    ingest_document,
+    set_ingest_context,
+)
 from app.main import create_app
 from tests.documents.conftest import URL
 from tests.documents.pdf import pdf_bytes, wrap
@@ -199,3 +206,30 @@ async def test_an_idempotency_key_queues_one_job(env: Any) -> None:
     await _work(app)
     done = (await client.get(f"{URL}/{first.json()['id']}")).json()
     assert done["status"] == "ready"
+
+
+async def test_the_last_failed_attempt_leaves_the_document_failed(
+    env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client = env
+    r = await _upload(client, "roto.txt", _long_text(40).encode(), "text/plain")
+    assert r.status_code == 202
+    document_id = r.json()["id"]
+    async with app.state.db.session() as session:
+        found = await session.execute(
+            select(Document.tenant_id).where(Document.id == uuid.UUID(document_id))
+        )
+        tenant_id = str(found.scalar_one())
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(service, "ingest", broken)
+    for attempts, status in ((0, "pending"), (INGEST_RETRY.max_attempts, "failed")):
+        context = SimpleNamespace(job=SimpleNamespace(attempts=attempts))
+        with pytest.raises(RuntimeError):
+            await ingest_document.func(context, tenant_id, document_id)  # type: ignore[arg-type]
+        done = (await client.get(f"{URL}/{document_id}")).json()
+        assert done["status"] == status  # retried by the queue until its last attempt
+    assert "could not be indexed (RuntimeError)" in done["error"]
+    assert await _uploads(app) == 0
