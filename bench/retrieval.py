@@ -305,8 +305,7 @@ async def vector_part(
     overlap: list[float] = []
     counts: list[int] = []
     async with db.read_connection() as conn, conn.transaction():
-        for statement in SEARCH_SETTINGS:
-            await conn.execute(statement)
+        await conn.execute(SEARCH_SETTINGS)
         plan = await conn.fetch(
             "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + HNSW_SQL, tenant_id, vectors[0], model
         )

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Uuid, column, delete, insert, select, table, update
+from sqlalchemy import Row, Uuid, case, column, delete, func, insert, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import driver_connection
@@ -42,7 +42,10 @@ def document_columns() -> tuple[Any, ...]:
         Document.client_id,
         Document.agent_id,
         Document.job_id,
-        Document.details["progress"].as_integer().label("progress"),
+        func.coalesce(
+            Document.details["progress"].as_integer(),
+            case((Document.status == DocumentStatus.pending.value, 0), else_=100),
+        ).label("progress"),
         Document.created_at,
         Document.updated_at,
     )
@@ -162,17 +165,18 @@ class ChunkRepository(TenantRepository[DocumentChunk]):
 # Candidates each way, fused by reciprocal rank with RRF_K.
 CANDIDATES = 50
 RRF_K = 60
-# Settings of the search's transaction. Custom plans (the tenant's id is known to the
-# planner): a tenant with few passages is scanned exactly through its index, a large one
-# through HNSW; the generic plan (DB_PLAN_CACHE_MODE) took HNSW for every tenant, and a
-# tenant of 300 passages beside one of 20,000 waited for the index to walk past the
-# other's (43 ms instead of 1.5). HNSW with a filter: an iterative scan goes on until it
-# has CANDIDATES rows that pass (ef_search alone caps what one scan returns); relaxed
-# order, re-sorted below.
+# Settings of the search's transaction (SET LOCAL, in one round trip; they last until the
+# transaction ends, and touch nothing but plans and HNSW scans). Custom plans (the
+# tenant's id is known to the planner): a tenant with few passages is scanned exactly
+# through its index, a large one through HNSW; the generic plan (DB_PLAN_CACHE_MODE) took
+# HNSW for every tenant, and a tenant of 300 passages beside one of 20,000 waited for the
+# index to walk past the other's (43 ms instead of 1.5). HNSW with a filter: an iterative
+# scan goes on until it has CANDIDATES rows that pass (ef_search alone caps what one scan
+# returns); relaxed order, re-sorted below.
 SEARCH_SETTINGS = (
-    "SET LOCAL plan_cache_mode = force_custom_plan",
-    "SET LOCAL hnsw.iterative_scan = relaxed_order",
-    f"SET LOCAL hnsw.ef_search = {CANDIDATES * 2}",
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+    f"set_config('hnsw.ef_search', '{CANDIDATES * 2}', true)"
 )
 
 # The query's words, any of them: its tsquery in each configuration with AND turned into
@@ -181,7 +185,8 @@ SEARCH_SETTINGS = (
 # matched and ranked in its own language's configuration, as its tsvector was made, by
 # ts_rank: with OR it favours passages with more of the query's words, and costs half of
 # ts_rank_cd (the same hybrid recall on the labelled set), which matters when a common
-# word matches thousands of a tenant's passages.
+# word matches thousands of a tenant's passages; the best 50 are taken by a top-N sort
+# and numbered after (numbering every match first cost 15% more).
 _QUERY_ES = "replace(plainto_tsquery('spanish', $2)::text, ' & ', ' | ')::tsquery"
 _QUERY_EN = "replace(plainto_tsquery('english', $2)::text, ' & ', ' | ')::tsquery"
 # Visible passages: ready documents of the tenant; with a client (an agent) given, those
@@ -193,16 +198,16 @@ _VISIBLE = (
 )
 _SEARCH_SQL = """
 WITH text_hits AS (
-    SELECT c.id, row_number() OVER (
-        ORDER BY ts_rank(c.tsv, CASE WHEN c.language = 'es' THEN {QUERY_ES}
-                                        ELSE {QUERY_EN} END) DESC, c.id
-    ) AS rank
-    FROM document_chunk c JOIN document d ON d.id = c.document_id
-    WHERE {VISIBLE}
-      AND ((c.language = 'es' AND c.tsv @@ {QUERY_ES})
-           OR (c.language <> 'es' AND c.tsv @@ {QUERY_EN}))
-    ORDER BY rank
-    LIMIT {CANDIDATES}
+    SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
+        SELECT c.id, ts_rank(c.tsv, CASE WHEN c.language = 'es' THEN {QUERY_ES}
+                                         ELSE {QUERY_EN} END) AS score
+        FROM document_chunk c JOIN document d ON d.id = c.document_id
+        WHERE {VISIBLE}
+          AND ((c.language = 'es' AND c.tsv @@ {QUERY_ES})
+               OR (c.language <> 'es' AND c.tsv @@ {QUERY_EN}))
+        ORDER BY score DESC, c.id
+        LIMIT {CANDIDATES}
+    ) best
 ), nearest AS MATERIALIZED (
     SELECT c.id, c.embedding <=> CAST($3::text AS vector) AS distance
     FROM document_chunk c JOIN document d ON d.id = c.document_id
@@ -216,14 +221,15 @@ WITH text_hits AS (
            coalesce(1.0 / ({RRF_K} + t.rank), 0) + coalesce(1.0 / ({RRF_K} + v.rank), 0)
                AS score
     FROM text_hits t FULL JOIN vector_hits v ON v.id = t.id
+), best AS (
+    SELECT * FROM fused f ORDER BY {order} LIMIT $7
 )
 SELECT f.id AS chunk_id, c.document_id, d.filename, c.heading, c.page, c.text,
        f.score::float8 AS score, f.text_rank, f.vector_rank
-FROM fused f
+FROM best f
 JOIN document_chunk c ON c.id = f.id AND c.tenant_id = $1
 JOIN document d ON d.id = c.document_id AND d.tenant_id = $1
 ORDER BY {order}
-LIMIT $7
 """
 # The answer's order: fused (what search returns), or one list's alone (bench.retrieval
 # compares them on the labelled set).
@@ -283,8 +289,7 @@ class PassageSearch:
             return await self._fetch(conn, sql, args)
 
     async def _fetch(self, conn: Any, sql: str, args: tuple[Any, ...]) -> list[Any]:
-        for statement in SEARCH_SETTINGS:
-            await conn.execute(statement)
+        await conn.execute(SEARCH_SETTINGS)
         return list(await conn.fetch(sql, *args))
 
 

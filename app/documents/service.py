@@ -442,9 +442,9 @@ async def search(
     `query` is stripped and cut to 500 characters; `k` is clamped to 1..20; an empty
     query finds nothing. When the embedder fails (an endpoint down), the search goes on
     by text alone (`vector_rank` null everywhere). The session may be in a transaction
-    (the search's planner and HNSW settings are `SET LOCAL` in it) or in autocommit (then
-    the search runs in a short one of its own). The query is embedded first (CPU in a
-    thread, or the embedding endpoint's call), before the session's connection is used.
+    (the search's planner and HNSW settings are then `SET LOCAL` in it, until it ends) or
+    in autocommit (the search then runs in a short one of its own). The query is embedded
+    first (CPU in a thread, or the embedding endpoint's call).
     """
     text = query.strip()[:MAX_QUERY_CHARS]
     if not text:

@@ -20,9 +20,11 @@ from sqlalchemy import func, select, text
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.jobs import run_worker
+from app.core.scope import TenantScope
 from app.documents import service
 from app.documents.embedder import Embedder
 from app.documents.models import Document, DocumentChunk, DocumentUpload
+from app.documents.repository import PassageSearch
 from app.documents.tasks import (
     INGEST_RETRY,
     IngestContext,
@@ -233,3 +235,40 @@ async def test_the_last_failed_attempt_leaves_the_document_failed(
         assert done["status"] == status  # retried by the queue until its last attempt
     assert "could not be indexed (RuntimeError)" in done["error"]
     assert await _uploads(app) == 0
+
+
+async def test_search_in_an_autocommit_session_sets_its_plans(
+    env: Any, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GET's session reads in autocommit: the search opens a short transaction of its own
+    there, or PostgreSQL would ignore its SET LOCAL (custom plans, the HNSW scan)."""
+    app, client = env
+    data = "Las devoluciones se aceptan durante 30 días con la boleta.".encode()
+    r = await _upload(client, "corto.txt", data, "text/plain")
+    assert r.status_code == 201
+    async with app.state.db.session() as session:
+        found = await session.execute(
+            select(Document.tenant_id).where(Document.id == uuid.UUID(r.json()["id"]))
+        )
+        scope = TenantScope(found.scalar_one())
+    settings: list[tuple[str, str]] = []
+    fetch = PassageSearch._fetch
+
+    async def spying(self: PassageSearch, conn: Any, sql: str, args: tuple[Any, ...]) -> Any:
+        rows = await fetch(self, conn, sql, args)
+        settings.append(
+            (
+                await conn.fetchval("SELECT current_setting('plan_cache_mode')"),
+                await conn.fetchval("SELECT current_setting('hnsw.iterative_scan')"),
+            )
+        )
+        return rows
+
+    monkeypatch.setattr(PassageSearch, "_fetch", spying)
+    async with app.state.db.read_sessionmaker() as session:
+        passages = await service.search(
+            session, scope, "devoluciones en 30 días", embedder=embedder
+        )
+    assert passages[0].document_id == uuid.UUID(r.json()["id"])
+    assert passages[0].vector_rank == 1
+    assert settings == [("force_custom_plan", "relaxed_order")]
