@@ -6,8 +6,10 @@
    300 and the labelled set's tenant in the same table and index: p95 <= 50 ms, the query's
    embedding included (also without it, and the vector part as an exact scan for
    comparison). The passages are generated Spanish and English product, policy and FAQ
-   text, embedded with the offline model (about 13 ms each on 2 cores: a few minutes), or
-   with random unit vectors (`--random-vectors`, for a quick run: search speed only).
+   text (a dozen products and sentence patterns: common words match a quarter of the
+   tenant's passages, a hard case for full-text ranking), embedded with the offline model
+   (about 14 ms each: five minutes), or given random unit vectors (`--random-vectors`, a
+   quick run: search speed only).
 2. Ingestion of a generated 100-page PDF (about 2,000 characters a page): during the
    request (`service.upload`), and by a `pixely worker` process as a job: <= 10 s.
 3. recall@5 on the labelled set (tests/documents/data/retrieval: 12 documents, 47
