@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent
+from app.clients.models import Client
 from app.core.config import Settings
 from app.core.enums import Role
 from app.core.scope import TenantScope
@@ -66,6 +67,10 @@ def _pdf() -> bytes:
 async def _count(session: AsyncSession, model: Any, tenant: TenantWorld) -> int:
     query = select(func.count()).select_from(model).where(model.tenant_id == tenant.tenant.id)
     return int((await session.execute(query)).scalar_one())
+
+
+async def _audit(session: AsyncSession, tenant: TenantWorld) -> int:
+    return await _count(session, AuditEvent, tenant)
 
 
 async def _chunks(session: AsyncSession, document_id: str) -> list[DocumentChunk]:
@@ -175,27 +180,29 @@ async def test_an_english_document_is_indexed_in_english(
 async def test_list_filters_and_pages(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
-    agent = await _agent(session, tenant_a)
-    general = await upload_ok(client, tenant_a, "general.txt", "Texto general del manual.")
-    mine = await upload_ok(
-        client, tenant_a, "cliente.txt", "Texto del cliente.", client_id=tenant_a.client.id
-    )
-    bot = await upload_ok(client, tenant_a, "agente.txt", "Texto del agente.", agent_id=agent.id)
     headers = tenant_a.headers(Role.viewer)
+    before = (await client.get(URL, headers=headers)).json()["total"]  # the world's own
+    agent = await _agent(session, tenant_a)
+    brand = Client(tenant_id=tenant_a.tenant.id, name="Otra marca", language="es")
+    session.add(brand)
+    await session.flush()
+    general = await upload_ok(client, tenant_a, "general.txt", "Texto general del manual.")
+    mine = await upload_ok(client, tenant_a, "cliente.txt", "Texto.", client_id=brand.id)
+    bot = await upload_ok(client, tenant_a, "agente.txt", "Texto del agente.", agent_id=agent.id)
     r = await client.get(URL, headers=headers)
     assert r.status_code == 200
     page = r.json()
-    assert page["total"] == 3
+    assert page["total"] == before + 3
     assert (page["limit"], page["offset"]) == (50, 0)
-    assert [d["id"] for d in page["items"]] == [bot["id"], mine["id"], general["id"]]
-    r = await client.get(URL, params={"client_id": str(tenant_a.client.id)}, headers=headers)
+    assert [d["id"] for d in page["items"][:3]] == [bot["id"], mine["id"], general["id"]]
+    r = await client.get(URL, params={"client_id": str(brand.id)}, headers=headers)
     assert [d["id"] for d in r.json()["items"]] == [mine["id"]]
     r = await client.get(URL, params={"agent_id": str(agent.id)}, headers=headers)
     assert [d["id"] for d in r.json()["items"]] == [bot["id"]]
     r = await client.get(URL, params={"status": "pending"}, headers=headers)
     assert r.json()["total"] == 0
-    r = await client.get(URL, params={"limit": 2, "offset": 2}, headers=headers)
-    assert r.json()["total"] == 3
+    r = await client.get(URL, params={"limit": 1, "offset": 2}, headers=headers)
+    assert r.json()["total"] == before + 3
     assert [d["id"] for d in r.json()["items"]] == [general["id"]]
     assert_problem(await client.get(URL, params={"status": "done"}, headers=headers), 422)
 
@@ -235,13 +242,15 @@ async def test_another_tenants_documents_are_invisible(
     tenant_b: TenantWorld,
     embedder: Embedder,
 ) -> None:
+    before = await _count(session, Document, tenant_a)
     theirs = await upload_ok(client, tenant_b, "faq.txt", FAQ_TEXT)
     mine = await upload_ok(client, tenant_a, "mio.txt", "Los envíos a Lima son gratuitos.")
     path = f"{URL}/{theirs['id']}"
     assert_problem(await client.get(path, headers=tenant_a.headers()), 404)
     assert_problem(await client.delete(path, headers=tenant_a.headers()), 404)
-    listed = (await client.get(URL, headers=tenant_a.headers())).json()
-    assert [d["id"] for d in listed["items"]] == [mine["id"]]
+    listed = {d["id"] for d in (await client.get(URL, headers=tenant_a.headers())).json()["items"]}
+    assert mine["id"] in listed
+    assert theirs["id"] not in listed
     for q in ("¿Cuánto demora un envío a provincias?", "envíos horario sábados"):
         found = await search(client, tenant_a, q, k=20)
         assert {i["document_id"] for i in found} == {mine["id"]}
@@ -249,7 +258,7 @@ async def test_another_tenants_documents_are_invisible(
     agent = await _agent(session, tenant_b)
     for form in ({"client_id": tenant_b.client.id}, {"agent_id": agent.id}):
         assert_problem(await upload(client, tenant_a, "x.txt", "Hola.", **form), 404)
-    assert await _count(session, Document, tenant_a) == 1
+    assert await _count(session, Document, tenant_a) == before + 1
     # And the service, as the chat calls it, sees the same.
     passages = await service.search(
         session, TenantScope(tenant_a.tenant.id), "envío", k=20, embedder=embedder
@@ -286,17 +295,19 @@ async def test_bad_uploads_change_nothing(
     form: dict[str, Any],
     status: int,
 ) -> None:
+    documents, events = await _count(session, Document, tenant_a), await _audit(session, tenant_a)
     r = await upload(client, tenant_a, filename, content, content_type, **form)
     assert_problem(r, status)
     if status == 422 and "file" in r.json()["detail"].lower():
         assert r.json()["errors"][0]["loc"] == ["body", "file"]
-    assert await _count(session, Document, tenant_a) == 0
-    assert await _count(session, AuditEvent, tenant_a) == 0
+    assert await _count(session, Document, tenant_a) == documents
+    assert await _audit(session, tenant_a) == events
 
 
 async def test_missing_file_and_roles(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
+    before = await _count(session, Document, tenant_a)
     r = await client.post(URL, data={"language": "es"}, headers=tenant_a.headers())
     assert_problem(r, 422)
     assert_problem(await upload(client, tenant_a, "a.txt", "Hola.", role=Role.viewer), 403)
@@ -304,7 +315,7 @@ async def test_missing_file_and_roles(
     assert_problem(anonymous, 401)
     assert_problem(await client.get(URL), 401)
     assert_problem(await client.get(f"{URL}/search", params={"q": "hola"}), 401)
-    assert await _count(session, Document, tenant_a) == 0
+    assert await _count(session, Document, tenant_a) == before
 
 
 async def test_too_large_is_413_before_and_after_reading(
@@ -314,6 +325,7 @@ async def test_too_large_is_413_before_and_after_reading(
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    before = await _count(session, Document, tenant_a)
     monkeypatch.setattr(settings, "document_max_bytes", 4096)
     # Past the route's limit (the file plus the form's margin): refused before it is read.
     r = await upload(client, tenant_a, "grande.txt", "a" * (4096 + 70 * 1024))
@@ -322,7 +334,7 @@ async def test_too_large_is_413_before_and_after_reading(
     r = await upload(client, tenant_a, "grande.txt", "palabra " * 1000)
     body = assert_problem(r, 413)
     assert "4096" in str(body["detail"])
-    assert await _count(session, Document, tenant_a) == 0
+    assert await _count(session, Document, tenant_a) == before
 
 
 async def test_search_validates_its_query(client: httpx.AsyncClient, tenant_a: TenantWorld) -> None:
@@ -340,6 +352,7 @@ async def test_search_validates_its_query(client: httpx.AsyncClient, tenant_a: T
 async def test_idempotency_key_replays_and_refuses_another_body(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
+    before = await _count(session, Document, tenant_a)
     key = {"Idempotency-Key": "doc-upload-1"}
     first = await upload(client, tenant_a, "faq.txt", FAQ_TEXT, headers=key)
     assert first.status_code == 201
@@ -349,7 +362,7 @@ async def test_idempotency_key_replays_and_refuses_another_body(
     assert again.headers["idempotent-replayed"] == "true"
     other = await upload(client, tenant_a, "faq.txt", FAQ_TEXT + "\nOtra línea.", headers=key)
     assert_problem(other, 409)
-    assert await _count(session, Document, tenant_a) == 1
+    assert await _count(session, Document, tenant_a) == before + 1
 
 
 # --- who sees what in search -------------------------------------------------------------

@@ -141,7 +141,10 @@ async def test_a_failing_embedder_is_503_on_upload_and_text_only_search(
     tenant_a: TenantWorld,
     embedder: Embedder,
 ) -> None:
+    count = select(func.count()).select_from(Document)
+    mine = count.where(Document.tenant_id == tenant_a.tenant.id)
     stored = await upload_ok(client, tenant_a, "envios.txt", "Los envíos a provincias tardan.")
+    before = (await session.execute(mine)).scalar_one()
     # Not monkeypatch.setattr: it would delete the attribute afterwards (Starlette's State
     # keeps its attributes out of __dict__).
     app.state.embedder = _Failing(embedder.model)
@@ -151,9 +154,7 @@ async def test_a_failing_embedder_is_503_on_upload_and_text_only_search(
     finally:
         app.state.embedder = embedder
     assert "embedding endpoint" in str(body["detail"])
-    count = select(func.count()).select_from(Document)
-    mine = count.where(Document.tenant_id == tenant_a.tenant.id)
-    assert (await session.execute(mine)).scalar_one() == 1
+    assert (await session.execute(mine)).scalar_one() == before
     assert [i["document_id"] for i in items] == [stored["id"]]
     assert items[0]["vector_rank"] is None
     assert items[0]["text_rank"] == 1
