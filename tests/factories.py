@@ -17,6 +17,7 @@ from app.clients.models import Client, SocialAccount
 from app.core.config import Settings
 from app.core.enums import Role
 from app.core.security import create_access_token, pwd_context, sha256_hex
+from app.documents.models import Document
 from app.metrics.models import AccountMetric
 from app.posts.models import Post
 from app.tenants.models import ApiKey, Tenant, User
@@ -41,6 +42,7 @@ class TenantWorld:
     run: AnalysisRun
     agents: list[Agent]
     conversations: list[Conversation]
+    documents: list[Document]
     ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def headers(self, role: Role = Role.owner) -> dict[str, str]:
@@ -219,6 +221,19 @@ async def make_tenant(session: AsyncSession, settings: Settings, name: str) -> T
         )
     )
     await session.flush()
+    document = Document(
+        tenant_id=tenant.id,
+        filename="faq.txt",
+        content_type="text/plain",
+        language="es",
+        size_bytes=42,
+        sha256="0" * 64,
+        status="ready",
+        chunks=0,
+        client_id=client.id,
+        details={"progress": 100},
+    )
+    session.add(document)
     conversation = Conversation(
         tenant_id=tenant.id,
         agent_id=agent.id,
@@ -268,6 +283,7 @@ async def make_tenant(session: AsyncSession, settings: Settings, name: str) -> T
         run=run,
         agents=[agent],
         conversations=[conversation],
+        documents=[document],
     )
 
 

@@ -68,6 +68,7 @@ def _metric_row(w: W) -> dict[str, Any]:
 C = "/api/v1/clients/{client_id}"
 F = C + "/accounts/{account_id}/forecasts"
 A = "/api/v1/agents"
+D = "/api/v1/documents"
 CASES = [
     Case("GET", "/api/v1/auth/me", Role.viewer, 200),
     Case("GET", "/api/v1/tenant", Role.viewer, 200),
@@ -435,6 +436,35 @@ CASES = [
         bad=lambda w: {"params": {"limit": 0}},
     ),
     Case("GET", A + "/{agent_id}/versions/{version}", Role.viewer, 200),
+    # Documents.
+    Case(
+        "GET",
+        D,
+        Role.viewer,
+        200,
+        lists="documents",
+        bad=lambda w: {"params": {"status": "done"}},
+    ),
+    Case(
+        "POST",
+        D,
+        Role.analyst,
+        201,
+        lambda w: {"files": {"file": ("faq.txt", b"Horario: de 9 a 18 horas.", "text/plain")}},
+        lambda w: {"files": {"file": ("foto.png", b"\x89PNG\r\n\x1a\n", "image/png")}},
+        bad_status=415,
+        writes=True,
+    ),
+    Case(
+        "GET",
+        D + "/search",
+        Role.viewer,
+        200,
+        lambda w: {"params": {"q": "horario de atención"}},
+        lambda w: {"params": {"q": "horario", "k": 0}},
+    ),
+    Case("GET", D + "/{document_id}", Role.viewer, 200),
+    Case("DELETE", D + "/{document_id}", Role.analyst, 204, writes=True),
     # Chat.
     Case(
         "POST",
@@ -503,6 +533,7 @@ def path_params(w: W, other: W | None = None) -> dict[str, str]:
         "run_id": str(w.run.id),
         "agent_id": str(w.agents[0].id),
         "conversation_id": str(w.conversations[0].id),
+        "document_id": str(w.documents[0].id),
         "version": "1",
     }
 
@@ -523,6 +554,7 @@ PATH_PARAMS = frozenset(
         "run_id",
         "agent_id",
         "conversation_id",
+        "document_id",
         "version",
     }
 )

@@ -208,9 +208,11 @@ class LatestResultsArguments(_Arguments):
         None,
         min_length=1,
         max_length=len(registry.KEYS),
-        description="Analysis questions by key or slug (emotions = q1, topics = q3, "
-        "sentiment = q7, temporal = q8 for the best time windows, summary = q10); "
-        "omitted: " + ", ".join(DEFAULT_RESULTS) + ".",
+        description="Analysis questions by key or slug ("
+        + ", ".join(f"{q.slug} = {q.key}" for q in registry.QUESTIONS)
+        + "; temporal for the best time windows); omitted: "
+        + ", ".join(DEFAULT_RESULTS)
+        + ".",
     )
 
     @field_validator("questions")
@@ -725,23 +727,24 @@ async def followers(ctx: ToolContext, args: FollowersArguments) -> ToolResult:
 
 # --------------------------------------------------------------------------- analyses
 
-_TITLES_ES = {
-    "q1": "emociones",
-    "q2": "personalidad de marca",
-    "q3": "temas",
-    "q4": "encuadres narrativos",
-    "q5": "influenciadores",
-    "q6": "oportunidades",
-    "q7": "sentimiento",
-    "q8": "patrones temporales",
-    "q9": "recomendaciones",
-    "q10": "resumen ejecutivo",
-    "q11": "comparación con la competencia",
+_TITLES_ES = {  # by slug: question keys are written only in the questions' folders
+    "emotions": "emociones",
+    "personality": "personalidad de marca",
+    "topics": "temas",
+    "narrative_frames": "encuadres narrativos",
+    "influencers": "influenciadores",
+    "opportunities": "oportunidades",
+    "sentiment": "sentimiento",
+    "temporal": "patrones temporales",
+    "recommendations": "recomendaciones",
+    "summary": "resumen ejecutivo",
+    "benchmark": "comparación con la competencia",
 }
 
 
 def _title(ctx: ToolContext, key: str) -> str:
-    return _TITLES_ES.get(key, key) if ctx.language == "es" else registry.BY_KEY[key].title.lower()
+    question = registry.BY_KEY[key]
+    return _TITLES_ES.get(question.slug, key) if ctx.language == "es" else question.title.lower()
 
 
 def _window(ctx: ToolContext, params: dict[str, Any]) -> tuple[date | None, date | None]:
@@ -878,10 +881,10 @@ def _headline(ctx: ToolContext, result: dict[str, Any]) -> tuple[dict[str, Any],
 
 
 _READERS: dict[str, Callable[[ToolContext, dict[str, Any]], tuple[dict[str, Any], str]]] = {
-    "q1": _emotions,
-    "q3": _topics,
-    "q7": _sentiment,
-    "q8": _temporal,
+    "emotions": _emotions,
+    "topics": _topics,
+    "sentiment": _sentiment,
+    "temporal": _temporal,
 }
 
 
@@ -898,7 +901,7 @@ async def latest_results(ctx: ToolContext, args: LatestResultsArguments) -> Tool
         if run is None or not isinstance(run.result, dict):
             missing.append(key)
             continue
-        reader = _READERS.get(key, _headline)
+        reader = _READERS.get(registry.BY_KEY[key].slug, _headline)
         try:
             figures, sentence = reader(ctx, run.result)
         except (KeyError, TypeError, ValueError):  # a result stored by an older model

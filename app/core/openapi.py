@@ -34,6 +34,8 @@ _PROBLEM_REF = "#/components/schemas/Problem"
 MISSING = {
     "account_id": "Social account",
     "agent_id": "Agent",
+    "document_id": "Document",
+    "conversation_id": "Conversation",
     "client_id": "Client",
     "job_id": "Job",
     "key_id": "API key",
