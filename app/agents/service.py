@@ -162,6 +162,7 @@ def _spec(agent: Agent, version: VersionView) -> AgentSpec:
         client_id=agent.client_id,
         prompt_version=version.version.version,
         system_prompt=version.version.system_prompt,
+        is_active=agent.is_active,
         stages=tuple(
             StageSpec(
                 position=s.position,

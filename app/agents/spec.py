@@ -35,3 +35,4 @@ class AgentSpec:
     prompt_version: int  # the version this spec is of
     system_prompt: str
     stages: tuple[StageSpec, ...] = ()  # ordered; empty for an assistant
+    is_active: bool = True  # an inactive agent keeps its conversations but takes no turns

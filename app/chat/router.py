@@ -97,7 +97,7 @@ async def _checked_turn(
             "`error` event (problem+json) when the engine fails.",
             "content": {"text/event-stream": {}},
         },
-        **problem_responses(401, 404, 422),
+        **problem_responses(401, 404, 409, 422),
     },
     summary="Say something to an agent: the same turn as server-sent events",
 )
@@ -230,7 +230,7 @@ async def _product_user(
 @router.post(
     "/chat/",
     response_model=ExternalChatOut,
-    responses=problem_responses(401, 403, 404, 422, 502, 504),
+    responses=problem_responses(401, 403, 404, 409, 422, 502, 504),
     summary="The existing product's chat (its own tokens)",
     description="Takes `{mensaje, usuario_id, proyecto}` with an HS256 access token of the "
     "existing product (EXTERNAL_JWT_SECRET; its user id in EXTERNAL_JWT_USER_CLAIM, matched "

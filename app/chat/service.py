@@ -36,7 +36,13 @@ from app.core import idempotency
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.enums import Channel, MessageRole
-from app.core.errors import BadGateway, GatewayTimeout, NotFound, UnprocessableEntity
+from app.core.errors import (
+    BadGateway,
+    Conflict,
+    GatewayTimeout,
+    NotFound,
+    UnprocessableEntity,
+)
 from app.core.scope import Actor, TenantScope
 from app.documents import service as documents_service
 from app.documents.service import Passage
@@ -44,6 +50,7 @@ from app.tenants import service as tenants_service
 
 HISTORY_MESSAGES = 20  # earlier messages an engine sees (the OpenAI engine trims by tokens)
 RETRIEVE_K = 5
+_INACTIVE = "This agent is inactive: activate it (PATCH /api/v1/agents/{id}) to talk to it"
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,8 @@ async def _open(
         agent = await agents_service.get_spec(
             session, scope, agent_id, version=conversation.prompt_version
         )
+    if not agent.is_active:
+        raise Conflict(_INACTIVE)
     messages = MessageRepository(session, scope)
     history = [(m.role, m.text) for m in await messages.recent(conversation.id, HISTORY_MESSAGES)]
     messages.add(
@@ -379,7 +388,9 @@ async def check_turn(
 ) -> None:
     """404 unless the agent, the conversation (of that agent) and the client are the
     tenant's: what a streamed turn checks before its first event."""
-    await agents_service.get_spec(session, scope, agent_id)
+    agent = await agents_service.get_spec(session, scope, agent_id)
+    if not agent.is_active:
+        raise Conflict(_INACTIVE)
     if req.conversation_id is not None:
         conversation = await ConversationRepository(session, scope).get(req.conversation_id)
         if conversation.agent_id != agent_id:

@@ -436,3 +436,23 @@ async def test_a_client_that_leaves_mid_stream_leaves_a_stored_turn(
     ).scalar_one()
     assert stored.text.endswith("¿Cómo se llama la marca?")
     assert stored.error is None
+
+
+async def test_an_inactive_agent_takes_no_turns(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    agent = await make_agent(session, tenant_a, slug="flujo", kind="staged", stages=ONBOARDING)
+    agent.is_active = False
+    await session.flush()
+    r = await client.post(_chat(agent), json={"message": "Hola"}, headers=tenant_a.headers())
+    assert "inactive" in assert_problem(r, 409)["detail"]
+    r = await client.post(
+        _chat(agent) + "/stream", json={"message": "Hola"}, headers=tenant_a.headers()
+    )
+    assert_problem(r, 409)
+    count = (
+        await session.execute(
+            select(func.count()).select_from(Conversation).where(Conversation.agent_id == agent.id)
+        )
+    ).scalar_one()
+    assert count == 0
