@@ -17,8 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.chat.models import Conversation, Message
 from app.core.crypto import encrypt
 from app.posts.models import Post
-from tests.chat.test_chat_api import make_agent
-from tests.chat.test_openai_engine import BASE_URL, Endpoint, chunk, sse, streamed, usage
+from tests.chat.test_chat_api import ONBOARDING, make_agent
+from tests.chat.test_openai_engine import (
+    BASE_URL,
+    Endpoint,
+    answer,
+    chunk,
+    completion,
+    sse,
+    streamed,
+    usage,
+)
 from tests.factories import TenantWorld, assert_problem
 
 
@@ -121,3 +130,49 @@ async def test_an_endpoint_that_fails_is_a_502_and_the_failed_turn_is_stored(
     assert rows[1].text == ""
     assert rows[1].error is not None
     assert rows[1].error["type"] == "engine"
+
+
+async def test_a_staged_agent_to_completion_on_the_fake_endpoint(
+    app: Any, client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    """Stage 1 to completion through the API: the model's structured output fills the
+    fields; a value the schema refuses is not taken and asked again."""
+    agent = await make_agent(session, tenant_a, slug="flujo", kind="staged", stages=ONBOARDING)
+    endpoint = Endpoint(
+        completion(answer("¡Hola! ¿Cómo se llama la marca?")),
+        completion(answer("Gracias. ¿En qué sector?", nombre="Banco Andino", sector="finanzas")),
+        completion(answer("¿En qué sector está: banca, moda o deporte?")),
+        completion(answer("Anotado. ¿A qué correo escribimos?", sector="banca")),
+        completion(answer("¡Listo, gracias!", email="ana@andino.pe")),
+    )
+    original = await _use(app, endpoint, session, tenant_a)
+    turns = []
+    try:
+        conversation = None
+        for text in ("Hola", "Banco Andino, sector finanzas", "Banca", "ana@andino.pe"):
+            body: dict[str, Any] = {"message": text}
+            if conversation:
+                body["conversation_id"] = conversation
+            r = await client.post(
+                f"/api/v1/agents/{agent.id}/chat", json=body, headers=tenant_a.headers()
+            )
+            assert r.status_code == 200, r.text
+            turns.append(r.json())
+            conversation = turns[-1]["conversation_id"]
+    finally:
+        app.state.http_client = original
+    assert [t["metadata"]["engine"] for t in turns] == ["openai"] * 4
+    assert turns[0]["progress"] == 0
+    # "finanzas" is not one of the sector's options: only the name was taken.
+    assert turns[1]["state"]["values"] == {"nombre": "Banco Andino"}
+    assert turns[1]["agent_message"] == "¿En qué sector está: banca, moda o deporte?"
+    assert turns[1]["progress"] == 33
+    assert turns[2]["output"] == {"nombre": "Banco Andino", "sector": "banca"}
+    assert turns[2]["stage_number"] == 2
+    assert turns[3]["is_complete"]
+    assert turns[3]["progress"] == 100
+    r = await client.get(f"/api/v1/conversations/{conversation}", headers=tenant_a.headers())
+    assert r.json()["outputs"] == {
+        "1": {"nombre": "Banco Andino", "sector": "banca"},
+        "2": {"email": "ana@andino.pe"},
+    }
