@@ -187,6 +187,20 @@ async def ensure_allowed_endpoint(settings: Settings, tenant_ai: dict[str, Any])
         ) from None
 
 
+def openai_api_key(settings: Settings, tenant_ai: dict[str, Any]) -> str:
+    """The key an OpenAI-compatible call uses: the tenant's, else the server's; 422 when
+    neither is set (analyses and chat alike)."""
+    api_key = tenant_ai.get("api_key") or (
+        settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    )
+    if not api_key:
+        raise UnprocessableEntity(
+            "The openai engine is not configured: set OPENAI_API_KEY on the server or the "
+            "tenant's AI settings (PUT /api/v1/tenant/ai-settings)"
+        )
+    return str(api_key)
+
+
 def choose_engine(
     settings: Settings,
     tenant_ai: dict[str, Any],
@@ -202,14 +216,7 @@ def choose_engine(
         )
     if name != "openai":
         raise UnprocessableEntity(f"Unknown engine {name!r}; use 'local' or 'openai'")
-    api_key = tenant_ai.get("api_key") or (
-        settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    )
-    if not api_key:
-        raise UnprocessableEntity(
-            "The openai engine is not configured: set OPENAI_API_KEY on the server or the "
-            "tenant's AI settings (PUT /api/v1/tenant/ai-settings)"
-        )
+    api_key = openai_api_key(settings, tenant_ai)
     try:
         prompts = resolve_prompts(tenant_ai.get("prompt_overrides") or None)
     except ValueError as exc:

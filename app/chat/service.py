@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents import service as agents_service
 from app.agents.spec import AgentSpec
+from app.analyses.engines import ensure_allowed_endpoint, openai_api_key
 from app.chat.engines.base import ChatEngine, ChatEngineError, Emit, Reply, TurnContext
 from app.chat.engines.local import LOCAL_CHAT_MODEL, LocalChatEngine
 from app.chat.engines.openai import OpenAIChatEngine
@@ -93,14 +94,7 @@ def choose_engine(
         return LocalChatEngine(), LOCAL_CHAT_MODEL
     if name != "openai":
         raise UnprocessableEntity(f"Unknown engine {name!r}; use 'local' or 'openai'")
-    api_key = tenant_ai.get("api_key") or (
-        rt.settings.openai_api_key.get_secret_value() if rt.settings.openai_api_key else None
-    )
-    if not api_key:
-        raise UnprocessableEntity(
-            "The openai engine is not configured: set OPENAI_API_KEY on the server or the "
-            "tenant's AI settings (PUT /api/v1/tenant/ai-settings)"
-        )
+    api_key = openai_api_key(rt.settings, tenant_ai)
     model = agent.model or tenant_ai.get("model") or rt.settings.openai_model
     openai_engine = OpenAIChatEngine.from_settings(
         rt.settings,
@@ -122,8 +116,6 @@ class _Opened:
     conversation: Conversation
     history: list[tuple[str, str]]
     clients: list[ClientRef]
-    timezone: str
-    tenant_ai: dict[str, Any]
 
 
 async def _open(
@@ -186,7 +178,6 @@ async def _open(
             sources=[],
         )
     )
-    tenant = await tenants_service.get_current_tenant(session, scope)
     clients = [
         ClientRef(id=i, name=n, aliases=a)
         for i, n, a in await clients_service.client_names(session, scope)
@@ -196,8 +187,6 @@ async def _open(
         conversation=conversation,
         history=history,
         clients=clients,
-        timezone=tenant.timezone,
-        tenant_ai=tenants_service.engine_settings(tenant, rt.settings),
     )
 
 
@@ -217,6 +206,16 @@ async def turn(
     engine fails."""
     started = time.perf_counter()
     scope = caller.scope
+    # The engine first, with nothing stored and no transaction open: an engine that is
+    # not configured is a 422 that changes nothing, and the tenant's own endpoint is
+    # checked (a DNS lookup) as the analyses check it before every run.
+    async with rt.db.session() as session:
+        tenant = await tenants_service.get_current_tenant(session, scope)
+        timezone, tenant_ai = tenant.timezone, tenants_service.engine_settings(tenant, rt.settings)
+        configured = await agents_service.get_spec(session, scope, agent_id)
+    engine, model = choose_engine(rt, tenant_ai, configured)
+    if engine.name == "openai":
+        await ensure_allowed_endpoint(rt.settings, tenant_ai)
     async with rt.db.session() as session, session.begin():
         opened = await _open(
             session,
@@ -230,8 +229,7 @@ async def turn(
         )
     conversation = opened.conversation
     agent = opened.agent
-    engine, model = choose_engine(rt, opened.tenant_ai, agent)
-    zone = ZoneInfo(opened.timezone)
+    zone = ZoneInfo(timezone)
     error: ChatEngineError | None = None
     reply: Reply | None = None
     async with rt.db.session() as reads:
@@ -258,7 +256,7 @@ async def turn(
                 session=reads,
                 scope=scope,
                 language=agent.language,
-                timezone=opened.timezone,
+                timezone=timezone,
                 today=now().astimezone(zone).date(),
                 client_id=conversation.client_id,
             ),

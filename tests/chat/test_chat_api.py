@@ -456,3 +456,19 @@ async def test_an_inactive_agent_takes_no_turns(
         )
     ).scalar_one()
     assert count == 0
+
+
+async def test_an_engine_that_is_not_configured_is_a_422_that_stores_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    agent = await make_agent(session, tenant_a, slug="asistente")
+    agent.engine = "openai"  # no OPENAI_API_KEY on the server, none in the tenant's settings
+    await session.flush()
+    r = await client.post(_chat(agent), json={"message": "Hola"}, headers=tenant_a.headers())
+    assert "not configured" in assert_problem(r, 422)["detail"]
+    count = (
+        await session.execute(
+            select(func.count()).select_from(Conversation).where(Conversation.agent_id == agent.id)
+        )
+    ).scalar_one()
+    assert count == 0
