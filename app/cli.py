@@ -162,7 +162,9 @@ async def _work(url: str, settings: Settings, concurrency: int) -> None:
     async with httpx.AsyncClient(timeout=settings.openai_timeout_seconds) as http_client:
         context = WorkerContext(db, settings, http_client)
         set_worker_context(context)
-        set_ingest_context(IngestContext(db, make_embedder(settings, http_client)))
+        set_ingest_context(
+            IngestContext(db, make_embedder(settings, http_client), settings, http_client)
+        )
         await jobs.open_async()
         try:
             typer.echo(f"Worker started (concurrency {concurrency}); Ctrl+C to stop")

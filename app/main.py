@@ -34,6 +34,7 @@ from app.core.rendered import RenderedRows
 from app.core.routing import mount_flat
 from app.core.security import PasswordHasher
 from app.core.session import RetryReads
+from app.core.timing import ServerTimingMiddleware
 from app.documents.embedder import make_embedder
 from app.documents.tasks import IngestContext, set_ingest_context
 
@@ -126,7 +127,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         set_worker_context(context)
         # One embedder per process (the local model loads on first use), for requests and jobs.
         app.state.embedder = make_embedder(settings, app.state.http_client)
-        set_ingest_context(IngestContext(app.state.db, app.state.embedder))
+        set_ingest_context(
+            IngestContext(app.state.db, app.state.embedder, settings, app.state.http_client)
+        )
         worker = (
             start_background_worker(jobs, settings.worker_concurrency, chores(context))
             if settings.run_worker_in_process
@@ -176,13 +179,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Retry-After", "Location"],
+            expose_headers=["X-Request-ID", "Retry-After", "Location", "Server-Timing"],
         )
     # Innermost: sees the outage handler's RetryRequest (app/core/session.py).
     app.add_middleware(RetryReads)
     app.add_middleware(RejectNulQueryMiddleware)
     app.add_middleware(BodyLimitMiddleware, settings=settings, router=app.router)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(ServerTimingMiddleware)  # outermost: the whole handling
     mount_flat(app, *API_ROUTERS)
     install_docs(app)
     generate_openapi = app.openapi

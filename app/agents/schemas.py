@@ -32,20 +32,12 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
-from app.core.enums import AgentKind, Language
+from app.core.enums import AgentKind, AgentTool, Language
 from app.core.schemas import StrictModel, not_blank
 
-# The tools an agent may be allowed to call. A closed list: the chat domain defines the
-# tools themselves (app/chat); until its registry exists this tuple is the list, and it is
-# the one place to point at that registry later.
-AGENT_TOOLS: tuple[str, ...] = (
-    "count_posts",
-    "engagement",
-    "followers",
-    "latest_results",
-    "forecast",
-    "search_documents",
-)
+# The tools an agent may be allowed to call: a closed list, whose tools the chat domain
+# defines (app/chat/tools.py registers one per name, retrieval aside).
+AGENT_TOOLS: tuple[str, ...] = tuple(AgentTool)
 MAX_STAGES = 20
 MAX_FIELDS = 30
 

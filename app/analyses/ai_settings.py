@@ -1,5 +1,6 @@
-"""The tenant's AI settings: which engine and model its analyses use, its endpoint and
-API key (stored encrypted, never shown), and its prompt overrides (checked against the
+"""The tenant's AI settings: which engine and model its analyses and agents use, its
+endpoint and API key (stored encrypted, never shown), the embeddings model of its
+documents, and its prompt overrides (checked against the
 questions' prompts before they are stored)."""
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ async def update(
         except ValueError as exc:
             raise UnprocessableEntity(f"Invalid prompt overrides: {exc}")
     stored.update(
-        engine=data.engine, model=data.model, base_url=data.base_url, prompt_overrides=overrides
+        engine=data.engine,
+        model=data.model,
+        base_url=data.base_url,
+        embedding_model=data.embedding_model,
+        prompt_overrides=overrides,
     )
     if data.clear_api_key:
         stored.pop("api_key_encrypted", None)
@@ -47,6 +52,7 @@ async def update(
     details = {
         "engine": data.engine,
         "model": data.model,
+        "embedding_model": data.embedding_model,
         "api_key_changed": bool(data.api_key or data.clear_api_key),
         "prompt_overrides": sorted(overrides),
     }
@@ -60,6 +66,7 @@ def _out(stored: dict[str, Any]) -> AiSettingsOut:
         model=stored.get("model"),
         base_url=stored.get("base_url"),
         api_key_set=bool(stored.get("api_key_encrypted")),
+        embedding_model=stored.get("embedding_model"),
         prompt_overrides={
             k: PromptOverride(**v) for k, v in (stored.get("prompt_overrides") or {}).items()
         },

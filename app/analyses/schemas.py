@@ -250,6 +250,14 @@ class AiSettingsIn(StrictModel):
         default=None, description="Write-only; omit to keep the stored key, '' is refused"
     )
     clear_api_key: bool = False
+    embedding_model: ModelName | None = Field(
+        default=None,
+        description="An embeddings model at this endpoint (else the server's) for the "
+        "tenant's documents and searches; empty: the server's embedder (EMBEDDING_ENGINE). "
+        "Passages embedded by another model are still found by their words; upload them "
+        "again to find them by meaning",
+        examples=["text-embedding-3-small"],
+    )
     prompt_overrides: dict[QuestionKey, PromptOverride] | None = Field(
         default=None,
         description=f"Per question key ({KEY_RANGE}): replace the system and/or "
@@ -262,4 +270,5 @@ class AiSettingsOut(BaseModel):
     model: str | None
     base_url: str | None
     api_key_set: bool
+    embedding_model: str | None = None
     prompt_overrides: dict[str, PromptOverride]

@@ -79,11 +79,14 @@ async def chat(
 
 
 async def _checked_turn(
-    agent_id: uuid.UUID, body: ChatIn, session: SessionDep, auth: ReaderDep
+    request: Request, agent_id: uuid.UUID, body: ChatIn, auth: ReaderDep
 ) -> tuple[uuid.UUID, ChatIn, Actor]:
-    """404 before any event is sent: the agent (and the conversation) must be the
-    tenant's."""
-    await service.check_turn(session, auth.scope, agent_id, body)
+    """404 (409) before any event is sent: the agent (and the conversation) must be the
+    tenant's, and active. Its own short session: a request's session would be held until
+    the stream ends."""
+    rt = _runtime(request)
+    async with rt.db.read_session() as session:
+        await service.check_turn(session, rt, service.Caller(auth.actor), agent_id, body)
     return agent_id, body, auth.actor
 
 
@@ -211,7 +214,6 @@ async def list_messages(
 
 async def _product_user(
     request: Request,
-    session: SessionDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> tuple[Actor, str]:
     """The Pixely user behind an existing product's access token, as (actor, its id
@@ -220,7 +222,8 @@ async def _product_user(
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Missing bearer token")
     external_id = decode_product_token(request.app.state.settings, token.strip())
-    user = await tenants_service.active_user_by_external_id(session, external_id)
+    async with _runtime(request).db.read_session() as session:
+        user = await tenants_service.active_user_by_external_id(session, external_id)
     if user is None:
         raise Unauthorized("No active user has this external id")
     actor = Actor(tenant_id=user.tenant_id, user_id=user.id, email=user.email)
@@ -243,14 +246,15 @@ async def _product_user(
 async def product_chat(
     request: Request,
     body: ExternalChatIn,
-    session: SessionDep,
     user: Annotated[tuple[Actor, str], Depends(_product_user)],
 ) -> JSONResponse:
+    # No request session: the turn takes its own short ones, and a request's would hold
+    # a database permit for the whole turn.
     actor, external_id = user
     if str(body.usuario_id) != external_id:
         raise Forbidden("usuario_id is not the token's user")
-    agent = await agents_service.get_spec_by_slug(session, actor.scope, body.proyecto)
-    await session.commit()  # release the request's connection before the turn's work
+    async with _runtime(request).db.read_session() as session:
+        agent = await agents_service.get_spec_by_slug(session, actor.scope, body.proyecto)
 
     def shape(out: TurnOut) -> dict[str, Any]:
         native = out.model_dump(mode="json")

@@ -31,7 +31,7 @@ from app.chat.intents import ClientRef
 from app.chat.models import Conversation, Message
 from app.chat.repository import ConversationRepository, MessageRepository, count_turn
 from app.chat.schemas import ChatIn, ConversationOut, MessageOut, TurnMetadata, TurnOut
-from app.chat.tools import ToolContext
+from app.chat.tools import ToolScope
 from app.clients import service as clients_service
 from app.core import idempotency
 from app.core.config import Settings
@@ -46,6 +46,7 @@ from app.core.errors import (
 )
 from app.core.scope import Actor, TenantScope
 from app.documents import service as documents_service
+from app.documents.embedder import tenant_embedder
 from app.documents.service import Passage
 from app.tenants import service as tenants_service
 
@@ -110,15 +111,20 @@ def choose_engine(
 # --------------------------------------------------------------------------- the turn
 
 
-@dataclass
-class _Opened:
+@dataclass(frozen=True)
+class _Prepared:
+    """What a turn reads before anything is stored: the agent at the conversation's
+    prompt version, the conversation it continues (if any), the tenant's zone and AI
+    settings, and its clients (for names in questions)."""
+
     agent: AgentSpec
-    conversation: Conversation
-    history: list[tuple[str, str]]
+    conversation_id: uuid.UUID | None
+    timezone: str
+    tenant_ai: dict[str, Any]
     clients: list[ClientRef]
 
 
-async def _open(
+async def _prepare(
     session: AsyncSession,
     rt: Runtime,
     caller: Caller,
@@ -126,28 +132,61 @@ async def _open(
     req: ChatIn,
     *,
     channel: str,
-    contact_id: uuid.UUID | None,
     resume_latest: bool,
-) -> _Opened:
+) -> _Prepared:
+    """404 unless the agent, the conversation (of that agent) and the client are the
+    tenant's; 409 when the agent is inactive."""
     scope = caller.scope
     conversations = ConversationRepository(session, scope)
     conversation: Conversation | None = None
     if req.conversation_id is not None:
-        conversation = await conversations.get(req.conversation_id, lock=True)
+        conversation = await conversations.get(req.conversation_id)
         if conversation.agent_id != agent_id:
             raise NotFound("Conversation not found")
     elif resume_latest and caller.user_id is not None:
         conversation = await conversations.latest_for_user(caller.user_id, agent_id, channel)
-    if conversation is None:
-        agent = await agents_service.get_spec(session, scope, agent_id)
-        client_id = req.client_id or agent.client_id
-        if req.client_id is not None:
-            await clients_service.ensure_client(session, scope, req.client_id)
+    version = conversation.prompt_version if conversation is not None else None
+    agent = await agents_service.get_spec(session, scope, agent_id, version=version)
+    if not agent.is_active:
+        raise Conflict(_INACTIVE)
+    if req.client_id is not None and conversation is None:
+        await clients_service.ensure_client(session, scope, req.client_id)
+    tenant = await tenants_service.get_current_tenant(session, scope)
+    clients = [
+        ClientRef(id=i, name=n, aliases=a)
+        for i, n, a in await clients_service.client_names(session, scope)
+    ]
+    return _Prepared(
+        agent=agent,
+        conversation_id=conversation.id if conversation is not None else None,
+        timezone=tenant.timezone,
+        tenant_ai=tenants_service.engine_settings(tenant, rt.settings),
+        clients=clients,
+    )
+
+
+async def _open(
+    session: AsyncSession,
+    caller: Caller,
+    prepared: _Prepared,
+    req: ChatIn,
+    *,
+    channel: str,
+    contact_id: uuid.UUID | None,
+) -> tuple[Conversation, list[tuple[str, str]]]:
+    """The conversation (locked, or new) with its recent history, and the user's message
+    added to it."""
+    scope = caller.scope
+    agent = prepared.agent
+    conversations = ConversationRepository(session, scope)
+    if prepared.conversation_id is not None:
+        conversation = await conversations.get(prepared.conversation_id, lock=True)
+    else:
         conversation = conversations.add(
             Conversation(
                 agent_id=agent.id,
                 prompt_version=agent.prompt_version,
-                client_id=client_id,
+                client_id=req.client_id or agent.client_id,
                 contact_id=contact_id,
                 user_id=caller.user_id,
                 channel=channel,
@@ -160,12 +199,6 @@ async def _open(
             )
         )
         await session.flush()
-    else:
-        agent = await agents_service.get_spec(
-            session, scope, agent_id, version=conversation.prompt_version
-        )
-    if not agent.is_active:
-        raise Conflict(_INACTIVE)
     messages = MessageRepository(session, scope)
     history = [(m.role, m.text) for m in await messages.recent(conversation.id, HISTORY_MESSAGES)]
     messages.add(
@@ -178,16 +211,7 @@ async def _open(
             sources=[],
         )
     )
-    clients = [
-        ClientRef(id=i, name=n, aliases=a)
-        for i, n, a in await clients_service.client_names(session, scope)
-    ]
-    return _Opened(
-        agent=agent,
-        conversation=conversation,
-        history=history,
-        clients=clients,
-    )
+    return conversation, history
 
 
 async def turn(
@@ -203,38 +227,37 @@ async def turn(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> TurnOut:
     """One turn with the agent; raises 502/504 (after storing the failed turn) when the
-    engine fails."""
+    engine fails.
+
+    Three short uses of the database and none while the engine works: reads (agent,
+    conversation, tenant, clients) -> one transaction that stores the user's message ->
+    the engine, whose tools and retrieval each open a session of their own -> one
+    transaction that stores the answer.
+    """
     started = time.perf_counter()
     scope = caller.scope
-    # The engine first, with nothing stored and no transaction open: an engine that is
-    # not configured is a 422 that changes nothing, and the tenant's own endpoint is
-    # checked (a DNS lookup) as the analyses check it before every run.
-    async with rt.db.session() as session:
-        tenant = await tenants_service.get_current_tenant(session, scope)
-        timezone, tenant_ai = tenant.timezone, tenants_service.engine_settings(tenant, rt.settings)
-        configured = await agents_service.get_spec(session, scope, agent_id)
-    engine, model = choose_engine(rt, tenant_ai, configured)
-    if engine.name == "openai":
-        await ensure_allowed_endpoint(rt.settings, tenant_ai)
-    async with rt.db.session() as session, session.begin():
-        opened = await _open(
-            session,
-            rt,
-            caller,
-            agent_id,
-            req,
-            channel=channel,
-            contact_id=contact_id,
-            resume_latest=resume_latest,
+    async with rt.db.read_session() as session:
+        prepared = await _prepare(
+            session, rt, caller, agent_id, req, channel=channel, resume_latest=resume_latest
         )
-    conversation = opened.conversation
-    agent = opened.agent
-    zone = ZoneInfo(timezone)
-    error: ChatEngineError | None = None
-    reply: Reply | None = None
-    async with rt.db.session() as reads:
+    # The engine before anything is stored: one that is not configured is a 422 that
+    # changes nothing, and the tenant's own endpoint is checked (a DNS lookup) as the
+    # analyses check it before every run.
+    engine, model = choose_engine(rt, prepared.tenant_ai, prepared.agent)
+    if engine.name == "openai":
+        await ensure_allowed_endpoint(rt.settings, prepared.tenant_ai)
+    async with rt.db.session() as session, session.begin():
+        conversation, history = await _open(
+            session, caller, prepared, req, channel=channel, contact_id=contact_id
+        )
+    agent = prepared.agent
+    zone = ZoneInfo(prepared.timezone)
 
-        async def retrieve(query: str) -> list[Passage]:
+    async def retrieve(query: str) -> list[Passage]:
+        embedder = await tenant_embedder(
+            rt.embedder, rt.settings, prepared.tenant_ai, rt.http_client
+        )
+        async with rt.db.read_session() as reads:
             return await documents_service.search(
                 reads,
                 scope,
@@ -242,31 +265,33 @@ async def turn(
                 client_id=conversation.client_id,
                 agent_id=agent.id,
                 k=RETRIEVE_K,
-                embedder=rt.embedder,
+                embedder=embedder,
             )
 
-        ctx = TurnContext(
-            agent=agent,
-            message=req.message,
-            history=opened.history,
-            stage_number=conversation.stage_number,
-            state=dict(conversation.state or {}),
-            outputs=dict(conversation.outputs or {}),
-            tools=ToolContext(
-                session=reads,
-                scope=scope,
-                language=agent.language,
-                timezone=timezone,
-                today=now().astimezone(zone).date(),
-                client_id=conversation.client_id,
-            ),
-            clients=opened.clients,
-            retrieve=retrieve,
-        )
-        try:
-            reply = await engine.reply(ctx, emit or _nothing)
-        except ChatEngineError as exc:
-            error = exc
+    ctx = TurnContext(
+        agent=agent,
+        message=req.message,
+        history=history,
+        stage_number=conversation.stage_number,
+        state=dict(conversation.state or {}),
+        outputs=dict(conversation.outputs or {}),
+        tools=ToolScope(
+            sessions=rt.db.read_session,
+            scope=scope,
+            language=agent.language,
+            timezone=prepared.timezone,
+            today=now().astimezone(zone).date(),
+            client_id=conversation.client_id,
+        ),
+        clients=prepared.clients,
+        retrieve=retrieve,
+    )
+    error: ChatEngineError | None = None
+    reply: Reply | None = None
+    try:
+        reply = await engine.reply(ctx, emit or _nothing)
+    except ChatEngineError as exc:
+        error = exc
     latency = round((time.perf_counter() - started) * 1000)
     at = now()
     async with rt.db.session() as session, session.begin():
@@ -382,19 +407,14 @@ async def turn_once(
 
 
 async def check_turn(
-    session: AsyncSession, scope: TenantScope, agent_id: uuid.UUID, req: ChatIn
+    session: AsyncSession, rt: Runtime, caller: Caller, agent_id: uuid.UUID, req: ChatIn
 ) -> None:
-    """404 unless the agent, the conversation (of that agent) and the client are the
-    tenant's: what a streamed turn checks before its first event."""
-    agent = await agents_service.get_spec(session, scope, agent_id)
-    if not agent.is_active:
-        raise Conflict(_INACTIVE)
-    if req.conversation_id is not None:
-        conversation = await ConversationRepository(session, scope).get(req.conversation_id)
-        if conversation.agent_id != agent_id:
-            raise NotFound("Conversation not found")
-    if req.client_id is not None:
-        await clients_service.ensure_client(session, scope, req.client_id)
+    """What a streamed turn checks before its first event: the turn's own reads (404
+    unless the agent, conversation and client are the tenant's; 409 for an inactive
+    agent)."""
+    await _prepare(
+        session, rt, caller, agent_id, req, channel=Channel.api.value, resume_latest=False
+    )
 
 
 # --------------------------------------------------------------------------- reading

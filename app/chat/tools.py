@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -38,7 +39,7 @@ from app.chat.dates import describe_period, local_bounds, local_day
 from app.clients import service as clients_service
 from app.clients.models import SocialAccount
 from app.core.auth import AuthContext
-from app.core.enums import Role
+from app.core.enums import AgentTool, Role
 from app.core.errors import NotFound
 from app.core.imports import PLATFORM_ALIASES
 from app.core.scope import TenantScope
@@ -50,14 +51,27 @@ from app.posts.models import Post
 # --------------------------------------------------------------------------- interfaces
 
 
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
 @dataclass(frozen=True)
-class ToolContext:
-    session: AsyncSession
+class ToolScope:
+    """What a turn lends its tools. Each call opens its own session (`sessions`): no
+    connection is held between calls, nor while a language model decides the next one."""
+
+    sessions: Sessions
     scope: TenantScope  # every query filters by it
     language: str  # "es" | "en": the agent's language; summaries in it
     timezone: str  # the tenant's IANA zone (dates are local days)
     today: date  # the local date "now"
     client_id: uuid.UUID | None  # the conversation's client, if any (a default filter)
+
+
+@dataclass(frozen=True)
+class ToolContext(ToolScope):
+    """What one tool call reads with: the turn's scope and the call's session."""
+
+    session: AsyncSession
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,7 @@ class ToolError(ValueError):
     chosen. The message is said to the user as is (in the agent's language)."""
 
 
-def _say(ctx: ToolContext, es: str, en: str) -> str:
+def _say(ctx: ToolScope, es: str, en: str) -> str:
     return es if ctx.language == "es" else en
 
 
@@ -1061,35 +1075,36 @@ def _tool(
             raise ToolError(f"{name} takes {parameters.__name__}, not {type(args).__name__}")
         return await function(ctx, args)
 
-    return Tool(name=name, description=description, parameters=parameters, run=run)
+    return Tool(name=str(name), description=description, parameters=parameters, run=run)
 
 
+# One per AgentTool but retrieval (search_documents: the engines' own, over documents).
 TOOLS: dict[str, Tool] = {
     tool.name: tool
     for tool in (
         _tool(
-            "count_posts",
+            AgentTool.count_posts,
             "Count a client's posts (or every client's) by platform, sentiment, dominant "
             "emotion, topic phrase, own posts or mentions, and a period of local days.",
             CountPostsArguments,
             count_posts,
         ),
         _tool(
-            "engagement",
+            AgentTool.engagement,
             "Total likes, comments and shares, posts, mean engagement per post and mean "
             "engagement rate of a client's posts (or every client's), by platform and period.",
             EngagementArguments,
             engagement,
         ),
         _tool(
-            "followers",
+            AgentTool.followers,
             "A client's latest follower count per social account (at a day, today by "
             "default), their total, and the change since a day.",
             FollowersArguments,
             followers,
         ),
         _tool(
-            "latest_results",
+            AgentTool.latest_results,
             "The latest stored analysis results of a client: dominant emotion (emotions), "
             "top topics (topics), net sentiment (sentiment), best time windows to post "
             "(temporal), executive summary headline (summary), each with its window and date.",
@@ -1097,7 +1112,7 @@ TOOLS: dict[str, Tool] = {
             latest_results,
         ),
         _tool(
-            "forecast",
+            AgentTool.forecast,
             "A client's follower forecast per account, some days ahead of today, from each "
             "account's latest trained forecast version, with 80% and 95% intervals.",
             ForecastArguments,
@@ -1113,9 +1128,10 @@ def _problems(error: ValidationError) -> str:
     )
 
 
-async def call_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolResult:
-    """Validate `arguments` with the tool's model, then run it. An unknown tool or
-    arguments that do not fit are a `ToolError` that says what is wrong."""
+async def call_tool(ctx: ToolScope, name: str, arguments: dict[str, Any]) -> ToolResult:
+    """Validate `arguments` with the tool's model, then run it in a session of its own.
+    An unknown tool or arguments that do not fit are a `ToolError` that says what is
+    wrong."""
     tool = TOOLS.get(name)
     if tool is None:
         known = ", ".join(TOOLS)
@@ -1136,7 +1152,9 @@ async def call_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> T
                 f"Invalid arguments for {name}: {_problems(exc)}.",
             )
         ) from None
-    return await tool.run(ctx, args)
+    async with ctx.sessions() as session:
+        given = {f.name: getattr(ctx, f.name) for f in fields(ToolScope)}
+        return await tool.run(ToolContext(**given, session=session), args)
 
 
 __all__ = [
@@ -1150,5 +1168,6 @@ __all__ = [
     "ToolContext",
     "ToolError",
     "ToolResult",
+    "ToolScope",
     "call_tool",
 ]

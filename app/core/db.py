@@ -201,6 +201,13 @@ class Database:
             yield session
 
     @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads outside a request: autocommit, so no BEGIN/COMMIT round
+        trips, and the permit is held only while it is open."""
+        async with self.semaphore, self.read_sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
     async def read_connection(self) -> AsyncIterator[Any]:
         """A connection of the pool as asyncpg's own, under one of the permits, for reads
         that need no ORM session: no transaction, each statement commits on its own."""

@@ -49,6 +49,18 @@ class AgentKind(StrEnum):
     staged = "staged"  # leads a conversation through ordered stages, filling each one's fields
 
 
+class AgentTool(StrEnum):
+    """What an agent may be allowed to call: the chat's data tools (app/chat/tools.py,
+    one each) and retrieval over the tenant's documents."""
+
+    count_posts = "count_posts"
+    engagement = "engagement"
+    followers = "followers"
+    latest_results = "latest_results"
+    forecast = "forecast"
+    search_documents = "search_documents"
+
+
 class Channel(StrEnum):
     api = "api"
     webchat = "webchat"

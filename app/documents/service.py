@@ -39,7 +39,7 @@ from app.core.errors import (
 )
 from app.core.scope import Actor, TenantScope
 from app.documents.chunking import Chunk, chunk
-from app.documents.embedder import Embedder, EmbeddingError
+from app.documents.embedder import Embedder, EmbeddingError, tenant_embedder
 from app.documents.extract import (
     CONTENT_TYPES,
     DocumentKind,
@@ -301,6 +301,19 @@ def _chunk_rows(
         }
         for position, (c, vector) in enumerate(zip(chunks, vectors, strict=True))
     ]
+
+
+async def embedder_of(
+    session: AsyncSession,
+    scope: TenantScope,
+    settings: Settings,
+    default: Embedder,
+    http_client: Any = None,
+) -> Embedder:
+    """The tenant's embedder (`embedder.tenant_embedder`), its AI settings read now."""
+    tenant = await tenants_service.get_current_tenant(session, scope)
+    tenant_ai = tenants_service.engine_settings(tenant, settings)
+    return await tenant_embedder(default, settings, tenant_ai, http_client)
 
 
 # --- the ingestion job -------------------------------------------------------------------

@@ -6,8 +6,10 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+import httpx
 from procrastinate import JobContext, RetryStrategy
 
+from app.core.config import Settings
 from app.core.db import Database
 from app.core.jobs import QUEUE, jobs_app
 from app.core.scope import TenantScope
@@ -20,10 +22,13 @@ logger = logging.getLogger(__name__)
 @dataclass
 class IngestContext:
     """What ingestion jobs need from the process that runs them (set when its worker
-    starts): the database and the process's one embedder."""
+    starts): the database, the process's one embedder, and what a tenant's own embedding
+    endpoint needs (settings, the shared HTTP client)."""
 
     db: Database
     embedder: Embedder
+    settings: Settings
+    http_client: httpx.AsyncClient | None = None
 
 
 _context: IngestContext | None = None
@@ -45,7 +50,15 @@ async def ingest_document(job: JobContext, tenant_id: str, document_id: str) -> 
         raise RuntimeError("ingestion context not set: start workers through app.core.jobs")
     tenant, document = uuid.UUID(tenant_id), uuid.UUID(document_id)
     try:
-        await service.ingest(_context.db, _context.embedder, tenant, document)
+        async with _context.db.read_session() as session:
+            embedder = await service.embedder_of(
+                session,
+                TenantScope(tenant),
+                _context.settings,
+                _context.embedder,
+                _context.http_client,
+            )
+        await service.ingest(_context.db, embedder, tenant, document)
     except Exception as exc:
         if job.job.attempts >= (INGEST_RETRY.max_attempts or 0):
             logger.exception("ingestion of document %s failed for good", document_id)

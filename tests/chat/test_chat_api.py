@@ -20,9 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent, AgentPromptVersion, AgentStage
+from app.chat import tools
 from app.chat.engines.local import LocalChatEngine
 from app.chat.models import Conversation, Message
 from app.core.config import Settings
+from app.core.db import Database
 from app.core.enums import Role
 from app.posts.models import Post
 from tests.factories import TenantWorld, assert_problem
@@ -436,6 +438,61 @@ async def test_a_client_that_leaves_mid_stream_leaves_a_stored_turn(
     ).scalar_one()
     assert stored.text.endswith("¿Cómo se llama la marca?")
     assert stored.error is None
+
+
+async def _free_permits(database: Database) -> int:
+    """How many of the database's permits (one per pooled connection) no one holds."""
+    taken = 0
+    try:
+        while True:
+            await asyncio.wait_for(database.semaphore.acquire(), 0.2)
+            taken += 1
+    except TimeoutError:
+        return taken
+    finally:
+        for _ in range(taken):
+            database.semaphore.release()
+
+
+@pytest.mark.parametrize("endpoint", ["chat", "stream", "product"])
+async def test_no_database_permit_is_held_while_the_engine_works(
+    endpoint: str,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    database: Database,
+    tenant_a: TenantWorld,
+    product: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A turn holds no connection while its engine works (a language model may take
+    seconds), and a tool call holds one, its own, only while it reads."""
+    agent = await make_agent(session, tenant_a, slug="asistente")
+    tenant_a.users[Role.analyst].external_id = "42"
+    await session.flush()
+    seen: dict[str, int] = {}
+    reply, find_client = LocalChatEngine.reply, tools._client
+
+    async def watched_reply(self: LocalChatEngine, ctx: Any, emit: Any) -> Any:
+        seen["engine"] = await _free_permits(database)
+        return await reply(self, ctx, emit)
+
+    async def watched_client(*args: Any, **kwargs: Any) -> Any:
+        seen["tool"] = await _free_permits(database)
+        return await find_client(*args, **kwargs)
+
+    monkeypatch.setattr(LocalChatEngine, "reply", watched_reply)
+    monkeypatch.setattr(tools, "_client", watched_client)  # every data tool's first read
+    question = f"¿Cuántas publicaciones tuvo {tenant_a.client.name} en marzo?"
+    if endpoint == "product":
+        body = {"mensaje": question, "usuario_id": "42", "proyecto": agent.slug}
+        headers = {"Authorization": f"Bearer {_product_token(42)}"}
+        r = await client.post("/api/v1/chat/", json=body, headers=headers)
+    else:
+        path = _chat(agent) + ("/stream" if endpoint == "stream" else "")
+        r = await client.post(path, json={"message": question}, headers=tenant_a.headers())
+    assert r.status_code == 200, r.text
+    capacity = await _free_permits(database)  # nothing is held between requests
+    assert seen == {"engine": capacity, "tool": capacity - 1}
 
 
 async def test_an_inactive_agent_takes_no_turns(

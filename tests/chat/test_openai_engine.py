@@ -35,6 +35,7 @@ from app.chat.intents import ClientRef
 from app.core.config import Settings
 from app.core.scope import TenantScope
 from app.documents.service import Passage
+from tests.chat import test_staged as staged_tests
 
 BASE_URL = "http://fake-openai.test/v1"
 MODEL = "fake-chat-2025"
@@ -212,6 +213,10 @@ class Retrieval:
         return list(self.passages)
 
 
+def _no_sessions() -> Any:
+    raise AssertionError("this test's tools read nothing")
+
+
 def context(
     spec: AgentSpec,
     message: str,
@@ -230,8 +235,8 @@ def context(
         stage_number=stage_number,
         state=state or {},
         outputs=outputs or {},
-        tools=tools.ToolContext(
-            session=None,  # type: ignore[arg-type]  # the fake tool reads nothing
+        tools=tools.ToolScope(
+            sessions=_no_sessions,  # the fake tool reads nothing
             scope=TenantScope(TENANT),
             language=spec.language,
             timezone="Europe/Madrid",
@@ -352,9 +357,9 @@ def count_posts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     )
 
     async def call_tool(
-        ctx: tools.ToolContext, name: str, arguments: dict[str, Any]
+        ctx: tools.ToolScope, name: str, arguments: dict[str, Any]
     ) -> tools.ToolResult:
-        assert isinstance(ctx, tools.ToolContext)
+        assert isinstance(ctx, tools.ToolScope)
         calls.append({"name": name, **arguments})
         if arguments.get("month") == "nunca":
             raise tools.ToolError("no such month")
@@ -480,22 +485,8 @@ async def test_when_the_rounds_are_spent_the_model_answers_without_tools(
 
 # --- staged agents -----------------------------------------------------------------------
 
-BRAND = StageSpec(
-    position=1,
-    name="Datos de la marca",
-    goal="Conocer la marca",
-    prompt="Pregunta con calma.",
-    output_schema={
-        "type": "object",
-        "properties": {
-            "nombre": {"type": "string", "description": "¿Cómo se llama la marca?"},
-            "empleados": {"type": "integer", "minimum": 1, "description": "Empleados"},
-            "web": {"type": "string", "format": "uri", "description": "Sitio web"},
-        },
-        "required": ["nombre", "empleados"],
-    },
-    questions={"empleados": "¿Cuántas personas trabajan en la marca?"},
-)
+# The slot-filling tests' first stage, with a goal and a prompt for the model.
+BRAND = replace(staged_tests.BRAND, goal="Conocer la marca", prompt="Pregunta con calma.")
 CONTACT = StageSpec(
     position=2,
     name="Contacto",

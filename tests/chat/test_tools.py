@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
@@ -20,14 +22,14 @@ from app.analyses.models import AnalysisRun
 from app.chat.tools import (
     TOOLS,
     PlatformName,
-    ToolContext,
     ToolError,
     ToolResult,
+    ToolScope,
     call_tool,
 )
 from app.clients.models import Client, SocialAccount
 from app.core.config import Settings
-from app.core.enums import Platform
+from app.core.enums import AgentTool, Platform
 from app.core.scope import TenantScope
 from app.forecasting import service as forecasting_service
 from app.metrics.models import AccountMetric
@@ -45,9 +47,13 @@ def ctx_for(
     language: str = "es",
     today: date = date(2026, 4, 15),
     client_id: uuid.UUID | None = None,
-) -> ToolContext:
-    return ToolContext(
-        session=session,
+) -> ToolScope:
+    @asynccontextmanager
+    async def borrowed() -> AsyncIterator[AsyncSession]:
+        yield session  # the test's session (its transaction is rolled back)
+
+    return ToolScope(
+        sessions=borrowed,
         scope=TenantScope(world.tenant.id),
         language=language,
         timezone=world.tenant.timezone,
@@ -670,7 +676,8 @@ async def test_unknown_tools_and_bad_arguments_are_tool_errors(
 
 
 def test_every_tool_offers_a_json_schema() -> None:
-    assert set(TOOLS) == {"count_posts", "engagement", "followers", "latest_results", "forecast"}
+    # Every tool an agent may be allowed (AgentTool) is registered, retrieval aside.
+    assert set(TOOLS) == set(AgentTool) - {AgentTool.search_documents}
     assert set(get_args(PlatformName)) == {p.value for p in Platform}
     for name, tool in TOOLS.items():
         assert tool.name == name

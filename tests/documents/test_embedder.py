@@ -6,6 +6,7 @@ index, errors), and what the API does when the embedder fails."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ai.llm import make_client
 from app.core.config import Settings
+from app.core.enums import Role
 from app.documents.embedder import (
     BATCH,
     Embedder,
@@ -24,7 +26,8 @@ from app.documents.embedder import (
     OpenAIEmbedder,
     make_embedder,
 )
-from app.documents.models import Document
+from app.documents.models import Document, DocumentChunk
+from tests.chat.test_chat_api import make_agent
 from tests.documents.conftest import search, upload, upload_ok
 from tests.factories import TenantWorld, assert_problem
 
@@ -158,3 +161,73 @@ async def test_a_failing_embedder_is_503_on_upload_and_text_only_search(
     assert [i["document_id"] for i in items] == [stored["id"]]
     assert items[0]["vector_rank"] is None
     assert items[0]["text_rank"] == 1
+
+
+async def test_a_tenants_own_embedding_model_embeds_its_documents_and_searches(
+    app: Any,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    tenant_a: TenantWorld,
+    tenant_b: TenantWorld,
+    embedder: Embedder,
+) -> None:
+    """The tenant's AI settings name an embeddings model: its documents and its queries
+    go to its endpoint with its key; another tenant keeps the server's embedder."""
+    seen: list[tuple[str, str, list[str]]] = []
+
+    def endpoint(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        seen.append((str(request.url), request.headers["authorization"], body["input"]))
+        data = [
+            {"object": "embedding", "index": i, "embedding": [1.0] + [0.0] * 511}
+            for i, _ in enumerate(body["input"])
+        ]
+        usage = {"prompt_tokens": 3, "total_tokens": 3}
+        return httpx.Response(
+            200, json={"object": "list", "model": body["model"], "data": data, "usage": usage}
+        )
+
+    settings = {
+        "engine": "local",
+        "base_url": "http://fake-openai.test/v1",
+        "api_key": "sk-tenant",
+        "embedding_model": "text-embedding-3-small",
+    }
+    r = await client.put(
+        "/api/v1/tenant/ai-settings", json=settings, headers=tenant_a.headers(Role.owner)
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["embedding_model"] == "text-embedding-3-small"
+    original = app.state.http_client
+    app.state.http_client = httpx.AsyncClient(transport=httpx.MockTransport(endpoint))
+    try:
+        mine = await upload_ok(client, tenant_a, "envios.txt", "Los envíos a provincias tardan.")
+        items = await search(client, tenant_a, "envíos a provincias")
+        agent = await make_agent(session, tenant_a, slug="asistente")
+        turn = await client.post(
+            f"/api/v1/agents/{agent.id}/chat",
+            json={"message": "¿Tardan los envíos a provincias?"},
+            headers=tenant_a.headers(),
+        )
+        theirs = await upload_ok(client, tenant_b, "envios.txt", "Los envíos tardan tres días.")
+    finally:
+        app.state.http_client = original
+    assert [(url, key) for url, key, _ in seen] == [
+        ("http://fake-openai.test/v1/embeddings", "Bearer sk-tenant")
+    ] * 3
+    assert seen[1][2] == ["envíos a provincias"]
+    assert seen[2][2] == ["¿Tardan los envíos a provincias?"]  # the agent's retrieval
+    assert turn.json()["metadata"]["sources"][0]["document_id"] == mine["id"]
+    assert [i["document_id"] for i in items] == [mine["id"]]
+    assert items[0]["vector_rank"] == 1  # compared with vectors of the same model
+    models = dict(
+        (
+            await session.execute(
+                select(Document.id, DocumentChunk.embedding_model).join(
+                    DocumentChunk, DocumentChunk.document_id == Document.id
+                )
+            )
+        ).all()
+    )
+    assert models[uuid.UUID(mine["id"])] == "openai:text-embedding-3-small"
+    assert models[uuid.UUID(theirs["id"])] == embedder.model

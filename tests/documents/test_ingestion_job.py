@@ -55,7 +55,7 @@ async def env(
         async with app.router.lifespan_context(app):
             # The session's embedder (its model is loaded once for every test).
             app.state.embedder = embedder
-            set_ingest_context(IngestContext(db, embedder))
+            set_ingest_context(IngestContext(db, embedder, app.state.settings))
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
                 r = await client.post(

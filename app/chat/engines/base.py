@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from app.agents.spec import AgentSpec
 from app.chat.intents import ClientRef
 from app.chat.staged import Step
-from app.chat.tools import ToolContext
+from app.chat.tools import ToolScope
 from app.documents.service import Passage
 
 Emit = Callable[[str], Awaitable[None]]  # sends a piece of the answer as it is made
@@ -25,7 +25,7 @@ class TurnContext:
     stage_number: int
     state: dict[str, Any]
     outputs: dict[str, Any]
-    tools: ToolContext  # the tenant, its clock and zone, a read session
+    tools: ToolScope  # the tenant, its clock and zone; a session per tool call
     clients: Sequence[ClientRef]  # the tenant's clients, for names in questions
     retrieve: Retrieve  # the tenant's documents visible to this agent (and client)
     client_profile: dict[str, Any] | None = None  # the conversation's client, if any

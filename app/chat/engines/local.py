@@ -16,10 +16,10 @@ from app.chat import staged
 from app.chat.engines.base import Emit, Reply, TurnContext, emit_in_pieces, source_of
 from app.chat.intents import parse
 from app.chat.tools import ToolError, call_tool
-from app.core.enums import AgentKind
+from app.core.enums import AgentKind, AgentTool
 
 LOCAL_CHAT_MODEL = "local-chat-1"
-SEARCH_TOOL = "search_documents"
+SEARCH_TOOL = AgentTool.search_documents.value
 MAX_PASSAGES = 3
 PASSAGE_CHARS = 600
 

@@ -51,7 +51,7 @@ from app.chat.engines.base import (
 )
 from app.chat.staged import Step
 from app.core.config import Settings
-from app.core.enums import AgentKind
+from app.core.enums import AgentKind, AgentTool
 from app.documents.service import Passage
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ MAX_PASSAGES = 4  # retrieved passages put in the system message
 PASSAGE_CHARS = 1_500  # of each passage
 TOOL_RESULT_CHARS = 6_000  # of a tool's result sent back to the model
 MAX_CLIENTS = 100  # clients named (with their ids, for tool arguments) to a model with tools
-SEARCH_TOOL = "search_documents"
+SEARCH_TOOL = AgentTool.search_documents.value
 
 SEARCH_SPEC: dict[str, Any] = {
     "type": "function",
