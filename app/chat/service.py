@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,12 +31,12 @@ from app.chat.intents import ClientRef
 from app.chat.models import Conversation, Message
 from app.chat.repository import ConversationRepository, MessageRepository, count_turn
 from app.chat.schemas import ChatIn, ConversationOut, MessageOut, TurnMetadata, TurnOut
-from app.chat.tools import ToolScope
+from app.chat.tools import ToolError, ToolScope, call_tool
 from app.clients import service as clients_service
 from app.core import idempotency
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.enums import Channel, MessageRole
+from app.core.enums import AgentTool, Channel, MessageRole
 from app.core.errors import (
     BadGateway,
     Conflict,
@@ -214,6 +214,20 @@ async def _open(
     return conversation, history
 
 
+async def _client_context(rt: Runtime, tools: ToolScope, client_id: uuid.UUID) -> dict[str, Any]:
+    """What a language model is told of the conversation's client each turn: its profile
+    and its latest analyses (the `latest_results` tool's figures and sentence)."""
+    async with rt.db.read_session() as session:
+        profile = await clients_service.client_profile(session, tools.scope, client_id)
+    context: dict[str, Any] = {"client_id": str(client_id), **asdict(profile)}
+    try:
+        latest = await call_tool(tools, AgentTool.latest_results, {"client_id": str(client_id)})
+    except ToolError:
+        return context
+    context["latest_analyses"] = {"summary": latest.summary, **latest.data}
+    return context
+
+
 async def turn(
     rt: Runtime,
     caller: Caller,
@@ -268,6 +282,17 @@ async def turn(
                 embedder=embedder,
             )
 
+    tools = ToolScope(
+        sessions=rt.db.read_session,
+        scope=scope,
+        language=agent.language,
+        timezone=prepared.timezone,
+        today=now().astimezone(zone).date(),
+        client_id=conversation.client_id,
+    )
+    client_context = None
+    if engine.name == "openai" and conversation.client_id is not None:
+        client_context = await _client_context(rt, tools, conversation.client_id)
     ctx = TurnContext(
         agent=agent,
         message=req.message,
@@ -275,16 +300,10 @@ async def turn(
         stage_number=conversation.stage_number,
         state=dict(conversation.state or {}),
         outputs=dict(conversation.outputs or {}),
-        tools=ToolScope(
-            sessions=rt.db.read_session,
-            scope=scope,
-            language=agent.language,
-            timezone=prepared.timezone,
-            today=now().astimezone(zone).date(),
-            client_id=conversation.client_id,
-        ),
+        tools=tools,
         clients=prepared.clients,
         retrieve=retrieve,
+        client_profile=client_context,
     )
     error: ChatEngineError | None = None
     reply: Reply | None = None

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analyses.models import AnalysisRun
 from app.chat.models import Conversation, Message
 from app.core.crypto import encrypt
 from app.posts.models import Post
@@ -176,3 +177,44 @@ async def test_a_staged_agent_to_completion_on_the_fake_endpoint(
         "1": {"nombre": "Banco Andino", "sector": "banca"},
         "2": {"email": "ana@andino.pe"},
     }
+
+
+async def test_the_model_is_told_the_clients_profile_and_latest_analyses(
+    app: Any, client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    """A conversation about a client: each turn's system message carries the client's
+    profile and its latest stored analyses (read from the database that turn)."""
+    agent = await make_agent(session, tenant_a, slug="asistente", tools=("count_posts",))
+    tenant_a.client.industry = "banca"
+    result = {"net_score": 0.16, "positive_share": 0.404, "negative_share": 0.244}
+    session.add(
+        AnalysisRun(
+            tenant_id=tenant_a.tenant.id,
+            client_id=tenant_a.client.id,
+            question="q7",
+            status="succeeded",
+            engine="local",
+            input_fingerprint="0" * 64,
+            params={},
+            result={**result, "neutral_share": 0.352},
+            usage={},
+            posts_analyzed=120,
+        )
+    )
+    await session.flush()
+    endpoint = Endpoint(streamed("Va bien."))
+    original = await _use(app, endpoint, session, tenant_a)
+    try:
+        r = await client.post(
+            f"/api/v1/agents/{agent.id}/chat",
+            json={"message": "¿Cómo va la marca?", "client_id": str(tenant_a.client.id)},
+            headers=tenant_a.headers(),
+        )
+    finally:
+        app.state.http_client = original
+    assert r.status_code == 200, r.text
+    system = endpoint.requests[0]["messages"][0]["content"]
+    assert f'"name": "{tenant_a.client.name}"' in system
+    assert '"industry": "banca"' in system
+    assert '"net_score": 0.16' in system  # q7's stored figure
+    assert "Sin análisis todavía" in system  # and what is not analysed yet, said

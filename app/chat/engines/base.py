@@ -28,7 +28,8 @@ class TurnContext:
     tools: ToolScope  # the tenant, its clock and zone; a session per tool call
     clients: Sequence[ClientRef]  # the tenant's clients, for names in questions
     retrieve: Retrieve  # the tenant's documents visible to this agent (and client)
-    client_profile: dict[str, Any] | None = None  # the conversation's client, if any
+    # The conversation's client for a language model: profile and latest analyses.
+    client_profile: dict[str, Any] | None = None
 
     @property
     def language(self) -> str:

@@ -489,7 +489,10 @@ def _preamble(ctx: TurnContext) -> list[str]:
     parts = [agent.system_prompt.strip(), f"Always answer in {language}."]
     if ctx.client_profile:
         profile = json.dumps(ctx.client_profile, ensure_ascii=False, default=str)
-        parts.append(f"The client this conversation is about (its profile):\n{profile}")
+        parts.append(
+            "The client this conversation is about (its profile and latest analyses, as "
+            f"stored; quote their figures with their period):\n{profile}"
+        )
     return [p for p in parts if p]
 
 
