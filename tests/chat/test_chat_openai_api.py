@@ -137,20 +137,31 @@ async def test_a_staged_agent_to_completion_on_the_fake_endpoint(
     app: Any, client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:
     """Stage 1 to completion through the API: the model's structured output fills the
-    fields; a value the schema refuses is not taken and asked again."""
+    fields; a value the schema refuses is not taken and asked again; a question about
+    the data mid-stage is a tool call answered from the database."""
     agent = await make_agent(session, tenant_a, slug="flujo", kind="staged", stages=ONBOARDING)
+    count = {"client_id": str(tenant_a.client.id)}
     endpoint = Endpoint(
         completion(answer("¡Hola! ¿Cómo se llama la marca?")),
         completion(answer("Gracias. ¿En qué sector?", nombre="Banco Andino", sector="finanzas")),
         completion(answer("¿En qué sector está: banca, moda o deporte?")),
+        completion_calling("count_posts", count),
+        completion(answer("Tiene esas publicaciones. ¿Y el sector?")),
         completion(answer("Anotado. ¿A qué correo escribimos?", sector="banca")),
         completion(answer("¡Listo, gracias!", email="ana@andino.pe")),
     )
     original = await _use(app, endpoint, session, tenant_a)
     turns = []
+    said = (
+        "Hola",
+        "Banco Andino, sector finanzas",
+        "Antes, ¿cuántas publicaciones tiene la marca?",
+        "Banca",
+        "ana@andino.pe",
+    )
     try:
         conversation = None
-        for text in ("Hola", "Banco Andino, sector finanzas", "Banca", "ana@andino.pe"):
+        for text in said:
             body: dict[str, Any] = {"message": text}
             if conversation:
                 body["conversation_id"] = conversation
@@ -162,21 +173,53 @@ async def test_a_staged_agent_to_completion_on_the_fake_endpoint(
             conversation = turns[-1]["conversation_id"]
     finally:
         app.state.http_client = original
-    assert [t["metadata"]["engine"] for t in turns] == ["openai"] * 4
+    assert [t["metadata"]["engine"] for t in turns] == ["openai"] * 5
     assert turns[0]["progress"] == 0
     # "finanzas" is not one of the sector's options: only the name was taken.
     assert turns[1]["state"]["values"] == {"nombre": "Banco Andino"}
     assert turns[1]["agent_message"] == "¿En qué sector está: banca, moda o deporte?"
     assert turns[1]["progress"] == 33
-    assert turns[2]["output"] == {"nombre": "Banco Andino", "sector": "banca"}
-    assert turns[2]["stage_number"] == 2
-    assert turns[3]["is_complete"]
-    assert turns[3]["progress"] == 100
+    # The data question: the tools were offered with the stage's structured output, the
+    # call ran on the database, its result went back to the model; the stage is as it was.
+    posts = (
+        await session.execute(
+            select(func.count()).select_from(Post).where(Post.client_id == tenant_a.client.id)
+        )
+    ).scalar_one()
+    asked = endpoint.requests[3]
+    assert "count_posts" in [t["function"]["name"] for t in asked["tools"]]
+    assert asked["response_format"]["type"] == "json_schema"
+    [called] = turns[2]["metadata"]["tools"]
+    assert (called["name"], called["result"]["posts"]) == ("count_posts", posts)
+    told = endpoint.requests[4]["messages"][-1]
+    assert told["role"] == "tool"
+    assert json.loads(told["content"])["data"]["posts"] == posts
+    assert (turns[2]["progress"], turns[2]["state"]["values"]) == (33, {"nombre": "Banco Andino"})
+    assert turns[3]["output"] == {"nombre": "Banco Andino", "sector": "banca"}
+    assert turns[3]["stage_number"] == 2
+    assert turns[4]["is_complete"]
+    assert turns[4]["progress"] == 100
     r = await client.get(f"/api/v1/conversations/{conversation}", headers=tenant_a.headers())
     assert r.json()["outputs"] == {
         "1": {"nombre": "Banco Andino", "sector": "banca"},
         "2": {"email": "ana@andino.pe"},
     }
+
+
+def completion_calling(name: str, arguments: dict[str, Any]) -> Any:
+    """A (not streamed) completion that calls one tool instead of answering."""
+    call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": ""}}
+    call["function"]["arguments"] = json.dumps(arguments)
+    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+    body = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": "fake-model",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+        "usage": usage(120, 15),
+    }
+    return lambda _: httpx.Response(200, json=body)
 
 
 async def test_the_model_is_told_the_clients_profile_and_latest_analyses(

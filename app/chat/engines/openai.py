@@ -11,10 +11,12 @@ user's message.
   request is streamed and each piece of text goes to `emit` as it arrives, so the
   reply's text is exactly what was emitted; tool calls are gathered from their deltas.
 - A staged agent asks for structured output: its reply and the values of the current
-  stage's fields that the user's message gives. Each value is validated as the local
-  flow validates a reply (`app.chat.staged.validate`); the valid ones are kept, and the
-  stage completes when all its required fields hold one, exactly as in the local flow. A
-  value that was refused goes back to the model once, so its reply asks for it again.
+  stage's fields that the user's message gives. Its allowed tools are offered with it
+  (the same bounded rounds): a question about the data mid-stage is answered from them.
+  Each value is validated as the local flow validates a reply
+  (`app.chat.staged.validate`); the valid ones are kept, and the stage completes when all
+  its required fields hold one, exactly as in the local flow. A value that was refused
+  goes back to the model once, so its reply asks for it again.
 
 The SDK retries 429/5xx/timeouts; what is left becomes a `ChatEngineError` saying what
 happened, with the usage spent so far (the endpoint's own text is logged, never quoted).
@@ -158,6 +160,18 @@ class _Round:
     calls: list[_Call] = field(default_factory=list)
 
 
+@dataclass
+class _Used:
+    """What a turn's tool rounds called (records as stored) and the passages it used."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_passages(self, passages: Sequence[Passage]) -> None:
+        known = {s["chunk_id"] for s in self.sources}
+        self.sources += [source_of(p) for p in passages if str(p.chunk_id) not in known]
+
+
 class _Calls:
     """Tool calls gathered from stream deltas: by index, or by id where a server reuses
     index 0 for every call of a batch."""
@@ -257,38 +271,30 @@ class OpenAIChatEngine:
 
     async def _assistant(self, ctx: TurnContext, said: _Said, tally: _Tally) -> Reply:
         passages = list(await ctx.retrieve(ctx.message))[:MAX_PASSAGES]
-        sources = [source_of(p) for p in passages]
+        used = _Used()
+        used.add_passages(passages)
         specs = _tool_specs(ctx.agent)
         system = _assistant_system(ctx, passages, bool(specs))
         messages = _messages(system, ctx.history, ctx.message)
-        records: list[dict[str, Any]] = []
         for _ in range(MAX_TOOL_ROUNDS if specs else 0):
             found = await self._stream(messages, specs, "auto", said, tally)
             if not found.calls:
-                return self._answer(said, tally, records, sources)
-            messages.append(_assistant_message(found))
-            for number, call in enumerate(found.calls):
-                content, record, found_passages = await _run(ctx, call, number)
-                messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
-                records.append(record)
-                known = {s["chunk_id"] for s in sources}
-                sources += [source_of(p) for p in found_passages if str(p.chunk_id) not in known]
+                return self._answer(said, tally, used)
+            await _answer_calls(ctx, messages, found, used)
             said.pause()
         # No tools, or the rounds are spent: the model answers with what it has.
         await self._stream(messages, specs, "none" if specs else None, said, tally)
-        return self._answer(said, tally, records, sources)
+        return self._answer(said, tally, used)
 
-    def _answer(
-        self,
-        said: _Said,
-        tally: _Tally,
-        records: list[dict[str, Any]],
-        sources: list[dict[str, Any]],
-    ) -> Reply:
+    def _answer(self, said: _Said, tally: _Tally, used: _Used) -> Reply:
         if not said.text.strip():
             raise ChatEngineError("the model returned an empty answer", usage=tally.usage())
         return Reply(
-            text=said.text, model=tally.model, usage=tally.usage(), tools=records, sources=sources
+            text=said.text,
+            model=tally.model,
+            usage=tally.usage(),
+            tools=used.records,
+            sources=used.sources,
         )
 
     async def _stream(
@@ -339,10 +345,12 @@ class OpenAIChatEngine:
         outputs = dict(ctx.outputs)
         values = dict(state.get("values") or {})
         done = bool(state.get("complete"))
-        system = _staged_system(ctx, stage, values, outputs, done)
+        specs = _tool_specs(agent)
+        system = _staged_system(ctx, stage, values, outputs, done, bool(specs))
         messages = _messages(system, ctx.history, ctx.message)
         schema = _staged_schema({} if done else _properties(stage))
-        answer = await self._structured(messages, schema, tally)
+        used = _Used()
+        answer = await self._structured(messages, schema, tally, _Tools(ctx, specs, used))
         if done:
             step = Step(answer.reply, stage.position, state, outputs, 100, True)
         else:
@@ -356,21 +364,47 @@ class OpenAIChatEngine:
                     {"role": "assistant", "content": answer.model_dump_json()},
                     {"role": "user", "content": _refused_message(errors, taken, lang)},
                 ]
-                again = await self._structured(messages, _staged_schema({}), tally)
+                again = await self._structured(
+                    messages, _staged_schema({}), tally, _Tools(ctx, specs, None)
+                )
                 step.text = again.reply
         await emit_in_pieces(step.text, emit)
-        return Reply(text=step.text, model=tally.model, usage=tally.usage(), step=step)
+        return Reply(
+            text=step.text,
+            model=tally.model,
+            usage=tally.usage(),
+            tools=used.records,
+            sources=used.sources,
+            step=step,
+        )
 
     async def _structured(
-        self, messages: list[dict[str, Any]], schema: dict[str, Any], tally: _Tally
+        self,
+        messages: list[dict[str, Any]],
+        schema: dict[str, Any],
+        tally: _Tally,
+        offered: _Tools,
     ) -> _StagedAnswer:
-        """The model's structured answer; an answer that is not the JSON asked for goes
-        back once with the reason."""
+        """The model's structured answer, after at most `MAX_TOOL_ROUNDS` rounds of the
+        tools it calls first (when `offered.used` collects them; else the tools are
+        listed but not callable, as the messages may hold earlier calls). An answer that
+        is not the JSON asked for goes back once with the reason."""
         response_format = {
             "type": "json_schema",
             "json_schema": {"name": "pixely_stage_turn", "strict": False, "schema": schema},
         }
-        content = await self._complete(messages, response_format, tally)
+        specs, used = offered.specs, offered.used
+        rounds = MAX_TOOL_ROUNDS if specs else 0
+        for _ in range(rounds if used is not None else 0):
+            found = await self._complete(messages, response_format, tally, specs, "auto")
+            if not found.calls:
+                break
+            await _answer_calls(offered.ctx, messages, found, used or _Used())
+        else:
+            found = await self._complete(
+                messages, response_format, tally, specs, "none" if specs else None
+            )
+        content = found.text
         try:
             return _StagedAnswer.model_validate_json(unfence(content))
         except ValidationError as first:
@@ -379,7 +413,11 @@ class OpenAIChatEngine:
                 {"role": "assistant", "content": content},
                 {"role": "user", "content": _repair_message(first)},
             ]
-            content = await self._complete(repair, response_format, tally)
+            content = (
+                await self._complete(
+                    repair, response_format, tally, specs, "none" if specs else None
+                )
+            ).text
             try:
                 return _StagedAnswer.model_validate_json(unfence(content))
             except ValidationError as second:
@@ -391,14 +429,24 @@ class OpenAIChatEngine:
                 ) from second
 
     async def _complete(
-        self, messages: list[dict[str, Any]], response_format: dict[str, Any], tally: _Tally
-    ) -> str:
+        self,
+        messages: list[dict[str, Any]],
+        response_format: dict[str, Any],
+        tally: _Tally,
+        specs: list[dict[str, Any]],
+        tool_choice: str | None,
+    ) -> _Round:
+        """One request for structured output: its text, and the tool calls it made
+        instead (when `tool_choice` is "auto")."""
+        options = self._options()
+        if specs and tool_choice:
+            options.update(tools=specs, tool_choice=tool_choice)
         with self._mapped(tally):
             completion = await self._client.chat.completions.create(
                 model=self._model,
                 messages=cast(Any, messages),
                 response_format=cast(Any, response_format),
-                **self._options(),
+                **options,
             )
             tally.add(getattr(completion, "model", None), getattr(completion, "usage", None))
             choices = list(completion.choices or ())
@@ -410,7 +458,12 @@ class OpenAIChatEngine:
                 raise ChatEngineError(
                     f"the model refused to answer: {short_text(refusal)}", usage=tally.usage()
                 )
-            return str(message.content or "")
+            calls = [
+                _Call(id=c.id, name=c.function.name, arguments=c.function.arguments or "")
+                for c in (message.tool_calls or ())
+                if tool_choice == "auto" and getattr(c, "function", None) is not None
+            ]
+            return _Round(text=str(message.content or ""), calls=calls)
 
     # ------------------------------------------------------------------ the API
 
@@ -588,6 +641,29 @@ def _tool_specs(agent: AgentSpec) -> list[dict[str, Any]]:
     return specs
 
 
+@dataclass
+class _Tools:
+    """The tools a structured request offers, and where calls are collected (None: the
+    tools are only listed, not callable)."""
+
+    ctx: TurnContext
+    specs: list[dict[str, Any]]
+    used: _Used | None
+
+
+async def _answer_calls(
+    ctx: TurnContext, messages: list[dict[str, Any]], found: _Round, used: _Used
+) -> None:
+    """Run a round's calls: the model's message and each result join `messages`; the
+    records and passages join `used`."""
+    messages.append(_assistant_message(found))
+    for number, call in enumerate(found.calls):
+        content, record, passages = await _run(ctx, call, number)
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
+        used.records.append(record)
+        used.add_passages(passages)
+
+
 async def _run(
     ctx: TurnContext, call: _Call, number: int
 ) -> tuple[str, dict[str, Any], list[Passage]]:
@@ -669,11 +745,19 @@ def _staged_system(
     values: dict[str, Any],
     outputs: dict[str, Any],
     done: bool,
+    with_tools: bool = False,
 ) -> str:
     agent = ctx.agent
     lang = "es" if agent.language == "es" else "en"
     stages = agent.stages
     parts = _preamble(ctx)
+    if with_tools:
+        parts.append(
+            "When the user asks about the agency's data (posts, engagement, followers, "
+            "analyses, forecasts, documents), call the tools and quote what they return in "
+            "your reply, never a figure of your own; then go on with the stage. "
+            f"Today is {ctx.tools.today.isoformat()} (local days, {ctx.tools.timezone})."
+        )
     if done:
         collected = json.dumps(outputs, ensure_ascii=False, default=str)
         parts.append(
