@@ -88,10 +88,19 @@ def seed_demo(
 async def _seed(url: str, *, force: bool, posts_per_client: int = 2500) -> None:
     from app.core.db import Database
     from app.demo.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo_tenant
+    from app.documents.embedder import make_embedder
 
     db = Database(url, pool_size=2)
+    settings = get_settings()
     try:
-        created = await seed_demo_tenant(db, force=force, posts_per_client=posts_per_client)
+        # The server's embedder (offline by default) reads the demo documents.
+        embedder = make_embedder(settings)
+        created = await seed_demo_tenant(
+            db,
+            force=force,
+            posts_per_client=posts_per_client,
+            documents=(settings, embedder),
+        )
     finally:
         await db.dispose()
     if created:

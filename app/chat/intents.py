@@ -441,6 +441,56 @@ def parse(
     return None
 
 
+# "¿Y en septiembre?", "and on Instagram?", "what about Vértice Sport?": the previous
+# question again with what this one changes.
+_FOLLOW_UP = _re(
+    r"^[\s.,;:!?]*(?:y|and|what\s+about|how\s+about|y\s+que\s+tal|que\s+tal|tambien|also)\b"
+)
+_FOLLOW_UP_CHARS = 80
+_PERIODIC = frozenset({"count_posts", "engagement", "followers"})  # tools read over a period
+
+
+def follow_up(
+    text: str,
+    previous: ToolCall,
+    *,
+    language: str,
+    clients: Sequence[ClientRef],
+    today: date,
+) -> ToolCall | None:
+    """The previous turn's tool call changed by a short follow-up that names only a
+    client, a period or a platform ("¿Y en septiembre?", "and on Instagram?", "¿y Vértice
+    Sport?"); None for anything else. A period replaces the previous one, a client the
+    previous client, a platform the previous platform."""
+    folded = fold(text[:2000])
+    if len(folded.strip()) > _FOLLOW_UP_CHARS or _FOLLOW_UP.search(folded) is None:
+        return None
+    client = find_client(folded, clients)
+    rest = _blank(folded, [(client[1], client[2])] if client else [])
+    found = find_period(rest, today=today, language=language)
+    platform = _platform(rest)
+    if client is None and found is None and platform is None:
+        return None
+    arguments = dict(previous.arguments)
+    if client is not None:
+        arguments["client_id"] = str(client[0].id)
+    if previous.name in _PERIODIC:
+        if platform is not None:
+            arguments["platform"] = platform[0]
+        if found is not None:
+            for key in ("since", "until", "on"):
+                arguments.pop(key, None)
+            period = (
+                _followers_arguments(found.period)
+                if previous.name == "followers"
+                else _period_arguments(found)
+            )
+            arguments.update(period)
+    elif client is None:
+        return None  # a period or a platform means nothing to the latest results or a forecast
+    return ToolCall(previous.name, arguments)
+
+
 def _own(text: str, client_named: bool) -> bool | None:
     """True for the brand's own posts ("publicaciones propias", "did X publish"), False
     for mentions by others, None for both."""
@@ -456,5 +506,6 @@ __all__ = [
     "ToolCall",
     "find_client",
     "fold",
+    "follow_up",
     "parse",
 ]

@@ -27,7 +27,7 @@ from app.analyses.engines import ensure_allowed_endpoint, openai_api_key
 from app.chat.engines.base import ChatEngine, ChatEngineError, Emit, Reply, TurnContext
 from app.chat.engines.local import LOCAL_CHAT_MODEL, LocalChatEngine
 from app.chat.engines.openai import OpenAIChatEngine
-from app.chat.intents import ClientRef
+from app.chat.intents import ClientRef, ToolCall
 from app.chat.models import Conversation, Message
 from app.chat.repository import ConversationRepository, MessageRepository, count_turn
 from app.chat.schemas import ChatIn, ConversationOut, MessageOut, TurnMetadata, TurnOut
@@ -173,9 +173,9 @@ async def _open(
     *,
     channel: str,
     contact_id: uuid.UUID | None,
-) -> tuple[Conversation, list[tuple[str, str]]]:
-    """The conversation (locked, or new) with its recent history, and the user's message
-    added to it."""
+) -> tuple[Conversation, list[tuple[str, str]], ToolCall | None]:
+    """The conversation (locked, or new) with its recent history and the tool call of its
+    last answer (if one answered from a tool), and the user's message added to it."""
     scope = caller.scope
     agent = prepared.agent
     conversations = ConversationRepository(session, scope)
@@ -200,7 +200,8 @@ async def _open(
         )
         await session.flush()
     messages = MessageRepository(session, scope)
-    history = [(m.role, m.text) for m in await messages.recent(conversation.id, HISTORY_MESSAGES)]
+    recent = await messages.recent(conversation.id, HISTORY_MESSAGES)
+    history = [(m.role, m.text) for m in recent]
     messages.add(
         Message(
             conversation_id=conversation.id,
@@ -211,7 +212,18 @@ async def _open(
             sources=[],
         )
     )
-    return conversation, history
+    return conversation, history, _last_call(recent)
+
+
+def _last_call(recent: list[Message]) -> ToolCall | None:
+    """The tool call the last answer came from, when it came from one that answered."""
+    answers = [m for m in recent if m.role == MessageRole.agent.value]
+    if not answers or not answers[-1].tools:
+        return None
+    call = answers[-1].tools[0]
+    if "result" not in call or not isinstance(call.get("arguments"), dict):
+        return None
+    return ToolCall(str(call["name"]), dict(call["arguments"]))
 
 
 async def _client_context(rt: Runtime, tools: ToolScope, client_id: uuid.UUID) -> dict[str, Any]:
@@ -261,7 +273,7 @@ async def turn(
     if engine.name == "openai":
         await ensure_allowed_endpoint(rt.settings, prepared.tenant_ai)
     async with rt.db.session() as session, session.begin():
-        conversation, history = await _open(
+        conversation, history, previous_call = await _open(
             session, caller, prepared, req, channel=channel, contact_id=contact_id
         )
     agent = prepared.agent
@@ -304,6 +316,7 @@ async def turn(
         clients=prepared.clients,
         retrieve=retrieve,
         client_profile=client_context,
+        previous_call=previous_call,
     )
     error: ChatEngineError | None = None
     reply: Reply | None = None

@@ -247,9 +247,17 @@ CUSTOMER_SERVICE = AssistantCreate.model_validate(
         "slug": "asistente-clientes",
         "kind": "assistant",
         "purpose": "Responde a los clientes de la agencia sobre sus redes: publicaciones, "
-        "interacción, resultados de los análisis y los documentos de la agencia.",
+        "interacción, seguidores y su pronóstico, resultados de los análisis y los "
+        "documentos de la agencia.",
         "language": "es",
-        "tools": ["count_posts", "engagement", "latest_results", "search_documents"],
+        "tools": [
+            "count_posts",
+            "engagement",
+            "followers",
+            "latest_results",
+            "forecast",
+            "search_documents",
+        ],
         "system_prompt": "Usted es el asistente de atención a clientes de la agencia. Responda "
         "en español, con claridad y en pocas frases. Use solo las cifras que le dan las "
         "herramientas y los pasajes de los documentos, y diga de dónde salen. Si no tiene el "

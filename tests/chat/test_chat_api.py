@@ -183,6 +183,29 @@ async def test_a_data_question_is_answered_with_the_databases_figure(
     assert "marzo" in turn["agent_message"]
 
 
+async def test_a_follow_up_asks_the_previous_question_again_with_what_it_changes(
+    client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
+) -> None:
+    agent = await make_agent(session, tenant_a, slug="asistente")
+    name = tenant_a.client.name
+    question = f"¿Cuántas publicaciones tuvo {name} en marzo de 2026?"
+    first = await _say(client, tenant_a, agent, question)
+    then = await _say(client, tenant_a, agent, "¿Y en abril de 2026?", first["conversation_id"])
+    [asked] = first["metadata"]["tools"]
+    [again] = then["metadata"]["tools"]
+    assert asked["arguments"]["since"] == "2026-03-01"
+    assert again["name"] == "count_posts"
+    assert again["arguments"] == {
+        **asked["arguments"],
+        "since": "2026-04-01",
+        "until": "2026-04-30",
+    }
+    assert "abril" in then["agent_message"]
+    # A new conversation has no previous question: the same words are not a data question.
+    alone = await _say(client, tenant_a, agent, "¿Y en abril de 2026?")
+    assert alone["metadata"]["tools"] == []
+
+
 async def test_a_question_it_cannot_answer_says_so(
     client: httpx.AsyncClient, session: AsyncSession, tenant_a: TenantWorld
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from app.chat.dates import describe_period, find_period, local_bounds
-from app.chat.intents import ClientRef, ToolCall, find_client, fold, parse
+from app.chat.intents import ClientRef, ToolCall, find_client, fold, follow_up, parse
 from app.chat.tools import TOOLS
 from app.demo.generator import DEMO_CLIENTS
 
@@ -365,3 +365,60 @@ def test_periods_are_named_and_bounded_in_the_tenants_zone() -> None:
         "2026-03-01T05:00:00+00:00",
         "2026-04-01T05:00:00+00:00",
     )
+
+
+# --- follow-ups ------------------------------------------------------------------------
+
+NEGATIVE_IN_MARCH = ToolCall(
+    "count_posts",
+    {"client_id": BANCO, "sentiment": "negative", "since": "2026-03-01", "until": "2026-03-31"},
+)
+
+
+def follow(text: str, previous: ToolCall, language: str = "es") -> ToolCall | None:
+    return follow_up(text, previous, language=language, clients=CLIENTS, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "changed"),
+    [
+        ("¿Y en febrero?", {"since": "2026-02-01", "until": "2026-02-28"}),
+        ("y la semana pasada?", {"since": "2026-04-06", "until": "2026-04-12"}),
+        ("and on Instagram?", {"platform": "instagram"}),
+        ("¿Y Vértice Sport?", {"client_id": VERTICE}),
+        (
+            "what about Andes in January?",
+            {"client_id": ANDES, "since": "2026-01-01", "until": "2026-01-31"},
+        ),
+    ],
+)
+def test_a_follow_up_changes_only_what_it_names(text: str, changed: dict[str, Any]) -> None:
+    call = follow(text, NEGATIVE_IN_MARCH, "en" if text.startswith(("and", "what")) else "es")
+    assert call == ToolCall("count_posts", {**NEGATIVE_IN_MARCH.arguments, **changed})
+    TOOLS["count_posts"].parameters.model_validate(call.arguments)
+
+
+def test_a_follow_up_reads_each_tools_period_its_own_way() -> None:
+    followers = ToolCall(
+        "followers", {"client_id": BANCO, "on": "2026-03-31", "since": "2026-03-01"}
+    )
+    assert follow("¿Y en febrero?", followers) == ToolCall(
+        "followers", {"client_id": BANCO, "on": "2026-02-28", "since": "2026-02-01"}
+    )
+    latest = ToolCall("latest_results", {"client_id": BANCO, "questions": ["topics"]})
+    assert follow("¿y Vértice Sport?", latest) == ToolCall(
+        "latest_results", {"client_id": VERTICE, "questions": ["topics"]}
+    )
+    assert follow("¿Y en febrero?", latest) is None  # the latest results have no period
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Y qué opinas del clima?",  # names nothing the previous call takes
+        "en febrero",  # no follow-up word: a question of its own (and not a data one)
+        "Y ahora cuéntame con detalle todo lo que pasó con la marca durante el mes de febrero",
+    ],
+)
+def test_what_is_not_a_follow_up(text: str) -> None:
+    assert follow(text, NEGATIVE_IN_MARCH) is None

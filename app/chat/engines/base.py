@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.agents.spec import AgentSpec
-from app.chat.intents import ClientRef
+from app.chat.intents import ClientRef, ToolCall
 from app.chat.staged import Step
 from app.chat.tools import ToolScope
 from app.documents.service import Passage
@@ -30,6 +30,8 @@ class TurnContext:
     retrieve: Retrieve  # the tenant's documents visible to this agent (and client)
     # The conversation's client for a language model: profile and latest analyses.
     client_profile: dict[str, Any] | None = None
+    # The tool the previous answer came from, for a follow-up ("¿Y en septiembre?").
+    previous_call: ToolCall | None = None
 
     @property
     def language(self) -> str:

@@ -3,6 +3,8 @@
 - A staged agent fills its stages' fields one at a time (`app.chat.staged`).
 - An assistant answers data questions it recognises (`app.chat.intents`) with one typed
   tool (`app.chat.tools`) and the tool's own sentence: the figure, the filter, the period.
+  A short follow-up ("¿Y en septiembre?", "and on Instagram?") asks the previous answer's
+  tool again with the client, period or platform it names.
 - Anything else gets the best retrieved passages of the tenant's documents, shown as
   passages with their documents, or says plainly that it needs a language model.
 """
@@ -14,7 +16,7 @@ import re
 from app.agents.spec import AgentSpec
 from app.chat import staged
 from app.chat.engines.base import Emit, Reply, TurnContext, emit_in_pieces, source_of
-from app.chat.intents import parse
+from app.chat.intents import follow_up, parse
 from app.chat.tools import ToolError, call_tool
 from app.core.enums import AgentKind, AgentTool
 
@@ -104,6 +106,14 @@ class LocalChatEngine:
             today=ctx.tools.today,
             default_client=ctx.tools.client_id,
         )
+        if call is None and ctx.previous_call is not None:
+            call = follow_up(
+                ctx.message,
+                ctx.previous_call,
+                language=agent.language,
+                clients=ctx.clients,
+                today=ctx.tools.today,
+            )
         if call is not None:
             if call.name not in agent.tools:
                 text = said["not_allowed"].format(tool=call.name)
