@@ -171,6 +171,16 @@ class _Used:
         known = {s["chunk_id"] for s in self.sources}
         self.sources += [source_of(p) for p in passages if str(p.chunk_id) not in known]
 
+    def reply(self, text: str, tally: _Tally, step: Step | None = None) -> Reply:
+        return Reply(
+            text=text,
+            model=tally.model,
+            usage=tally.usage(),
+            tools=self.records,
+            sources=self.sources,
+            step=step,
+        )
+
 
 class _Calls:
     """Tool calls gathered from stream deltas: by index, or by id where a server reuses
@@ -289,13 +299,7 @@ class OpenAIChatEngine:
     def _answer(self, said: _Said, tally: _Tally, used: _Used) -> Reply:
         if not said.text.strip():
             raise ChatEngineError("the model returned an empty answer", usage=tally.usage())
-        return Reply(
-            text=said.text,
-            model=tally.model,
-            usage=tally.usage(),
-            tools=used.records,
-            sources=used.sources,
-        )
+        return used.reply(said.text, tally)
 
     async def _stream(
         self,
@@ -369,14 +373,7 @@ class OpenAIChatEngine:
                 )
                 step.text = again.reply
         await emit_in_pieces(step.text, emit)
-        return Reply(
-            text=step.text,
-            model=tally.model,
-            usage=tally.usage(),
-            tools=used.records,
-            sources=used.sources,
-            step=step,
-        )
+        return used.reply(step.text, tally, step)
 
     async def _structured(
         self,
