@@ -463,6 +463,7 @@ CASES = [
         lambda w: {"params": {"q": "horario de atención"}},
         lambda w: {"params": {"q": "horario", "k": 0}},
     ),
+    Case("POST", D + "/reindex", Role.analyst, 202, writes=True),
     Case("GET", D + "/{document_id}", Role.viewer, 200),
     Case("DELETE", D + "/{document_id}", Role.analyst, 204, writes=True),
     # Chat.

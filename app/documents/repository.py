@@ -12,7 +12,20 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Uuid, case, column, delete, func, insert, select, table, update
+from sqlalchemy import (
+    Row,
+    Table,
+    Uuid,
+    bindparam,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import driver_connection
@@ -110,14 +123,16 @@ class DocumentRepository(TenantRepository[Document]):
             .values(**values)
         )
 
-    async def set_progress(self, document_id: uuid.UUID, progress: int) -> None:
-        """Progress of a pending document's ingestion."""
+    async def set_progress(
+        self, document_id: uuid.UUID, progress: int, status: DocumentStatus = DocumentStatus.pending
+    ) -> None:
+        """Progress of a pending document's ingestion (of a ready one's re-embedding)."""
         await self.session.execute(
             update(Document)
             .where(
                 Document.tenant_id == self.tenant_id,
                 Document.id == document_id,
-                Document.status == DocumentStatus.pending.value,
+                Document.status == status.value,
             )
             .values(details=Document.details.op("||")({"progress": progress}))
         )
@@ -158,6 +173,41 @@ class ChunkRepository(TenantRepository[DocumentChunk]):
                 for row in rows
             ]
             await self.session.execute(insert(DocumentChunk), values)
+
+    async def documents_not_of(self, model: str) -> list[uuid.UUID]:
+        """The tenant's documents with passages embedded by another model than `model`."""
+        query = (
+            self._scoped(DocumentChunk.document_id)
+            .where(DocumentChunk.embedding_model != model)
+            .distinct()
+            .order_by(DocumentChunk.document_id)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def not_of(self, document_id: uuid.UUID, model: str) -> list[Row[Any]]:
+        """A document's passages embedded by another model: (id, heading, page, text)."""
+        query = (
+            self._scoped(
+                DocumentChunk.id, DocumentChunk.heading, DocumentChunk.page, DocumentChunk.text
+            )
+            .where(DocumentChunk.document_id == document_id, DocumentChunk.embedding_model != model)
+            .order_by(DocumentChunk.position)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def set_vectors(
+        self, vectors: Sequence[tuple[uuid.UUID, list[float]]], model: str
+    ) -> None:
+        """Each passage's new vector, of `model` (one statement, executed for each)."""
+        if not vectors:
+            return
+        chunks: Table = DocumentChunk.__table__  # type: ignore[assignment]
+        statement = (
+            update(chunks)
+            .where(chunks.c.tenant_id == self.tenant_id, chunks.c.id == bindparam("chunk_id"))
+            .values(embedding=bindparam("vector"), embedding_model=model)
+        )
+        await self.session.execute(statement, [{"chunk_id": c, "vector": v} for c, v in vectors])
 
 
 # --- retrieval ---------------------------------------------------------------------------

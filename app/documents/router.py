@@ -17,7 +17,7 @@ from app.core.routing import API_PREFIX
 from app.core.session import DatabaseDep, SessionDep, SettingsDep
 from app.documents import service
 from app.documents.embedder import Embedder
-from app.documents.schemas import DocumentOut, PassageOut, SearchOut
+from app.documents.schemas import DocumentOut, PassageOut, ReindexOut, SearchOut
 
 router = APIRouter(prefix=f"{API_PREFIX}/documents", tags=["documents"])
 
@@ -194,6 +194,22 @@ async def search_documents(
         session, auth.scope, q, client_id=client_id, agent_id=agent_id, k=k, embedder=embedder
     )
     return SearchOut(items=[PassageOut.model_validate(p, from_attributes=True) for p in passages])
+
+
+@router.post(
+    "/reindex",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReindexOut,
+    summary="Embed the passages again with the tenant's embedding model",
+    description="After the tenant's AI settings change `embedding_model`, its passages of the "
+    "earlier model are found by their words only: this queues a job per document that has "
+    "any, to embed them again with the model the tenant uses now (each document's `progress` "
+    "goes from 0 to 100 while it stays searchable). Safe to repeat; nothing to do is an "
+    "empty `document_ids`.",
+    responses=problem_responses(401, 403, 422, 503),
+)
+async def reindex_documents(db: DatabaseDep, auth: AnalystDep, embedder: EmbedderDep) -> ReindexOut:
+    return await service.reindex(db, auth.actor, embedder)
 
 
 @router.get("/{document_id}", response_model=DocumentOut, summary="One document", responses=READ)

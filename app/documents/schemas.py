@@ -44,7 +44,10 @@ class DocumentOut(BaseModel):
     size_bytes: int
     sha256: str
     status: DocumentStatus
-    progress: int = Field(description="Of its ingestion, 0-100 (100 once ready or failed)")
+    progress: int = Field(
+        description="Of its ingestion, 0-100 (100 once ready or failed); below 100 on a "
+        "ready document while its passages are embedded again (POST /documents/reindex)"
+    )
     pages: int | None = Field(description="A PDF's pages; null for text and Markdown")
     chunks: int = Field(description="Passages stored for retrieval")
     error: str | None = Field(description="Why it failed")
@@ -89,3 +92,16 @@ class SearchOut(BaseModel):
     )
 
     items: list[PassageOut]
+
+
+class ReindexOut(BaseModel):
+    """What `POST /documents/reindex` queued."""
+
+    model: str = Field(
+        description="The tenant's embedding model now: its passages are embedded again with it",
+        examples=["openai:text-embedding-3-small"],
+    )
+    document_ids: list[uuid.UUID] = Field(
+        description="The documents with passages of another model, each re-embedded by a job "
+        "(its `progress`); empty when every passage is of this model already"
+    )

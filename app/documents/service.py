@@ -56,16 +56,18 @@ from app.documents.repository import (
     PassageSearch,
     UploadRepository,
 )
-from app.documents.schemas import DocumentOut
+from app.documents.schemas import DocumentOut, ReindexOut
 from app.tenants import audit
 from app.tenants import service as tenants_service
 
 logger = logging.getLogger(__name__)
 
 INGEST_TASK = "documents.ingest"
+REEMBED_TASK = "documents.reembed"
 DOCUMENT_NOT_FOUND = "Document not found"
 AGENT_NOT_FOUND = "Agent not found"
 MAX_QUERY_CHARS = 500
+EMBED_STEP = 64  # passages embedded between two progress updates of a job
 MAX_K = 20
 _KINDS = {content_type: kind for kind, content_type in CONTENT_TYPES.items()}
 # Progress of a job: the text read at READ, then embedding up to 100.
@@ -342,10 +344,9 @@ async def ingest(
     del data
     await _progress(db, scope, document_id, READ)
     texts = [c.for_embedding() for c in chunks]
-    step = 64
     vectors: list[list[float]] = []
-    for start in range(0, len(texts), step):
-        vectors.extend(await embedder.embed(texts[start : start + step]))
+    for start in range(0, len(texts), EMBED_STEP):
+        vectors.extend(await embedder.embed(texts[start : start + EMBED_STEP]))
         done = READ + (100 - READ) * len(vectors) // len(texts)
         if len(vectors) < len(texts):
             await _progress(db, scope, document_id, done)
@@ -384,9 +385,82 @@ async def fail(db: Database, scope: TenantScope, document_id: uuid.UUID, error: 
         )
 
 
-async def _progress(db: Database, scope: TenantScope, document_id: uuid.UUID, value: int) -> None:
+# --- re-embedding ------------------------------------------------------------------------
+
+
+async def reindex(db: Database, actor: Actor, embedder: Embedder) -> ReindexOut:
+    """Queue a job per document of the tenant with passages of another model than its
+    embedder's (after the tenant changed its `embedding_model`): they stay searchable by
+    their words meanwhile, and by meaning once the job is done. Safe to repeat."""
+    scope = actor.scope
     async with db.session() as session, session.begin():
-        await DocumentRepository(session, scope).set_progress(document_id, value)
+        ids = await ChunkRepository(session, scope).documents_not_of(embedder.model)
+        documents = DocumentRepository(session, scope)
+        for document_id in ids:
+            await jobs.defer(
+                session,
+                REEMBED_TASK,
+                {
+                    "tenant_id": str(scope.tenant_id),
+                    "document_id": str(document_id),
+                    "model": embedder.model,
+                },
+                lock=f"document-{document_id}",
+            )
+            await documents.set_progress(document_id, 0, DocumentStatus.ready)
+        audit.record(
+            session,
+            actor,
+            "document.reindex",
+            "document",
+            None,
+            {"model": embedder.model, "documents": len(ids)},
+        )
+    return ReindexOut(model=embedder.model, document_ids=ids)
+
+
+async def reembed(
+    db: Database, embedder: Embedder, tenant_id: uuid.UUID, document_id: uuid.UUID, model: str
+) -> None:
+    """Embed again, with `embedder`, a document's passages of another model (progress
+    after each batch); they switch to the new vectors together, in one transaction. A job
+    queued for another model than the tenant's embedder now has is left undone."""
+    scope = TenantScope(tenant_id)
+    if embedder.model != model:
+        await _progress(db, scope, document_id, 100, DocumentStatus.ready)
+        return
+    async with db.read_session() as session:
+        rows = await ChunkRepository(session, scope).not_of(document_id, model)
+    texts = [Chunk(r.heading, r.page, r.text).for_embedding() for r in rows]
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), EMBED_STEP):
+        vectors.extend(await embedder.embed(texts[start : start + EMBED_STEP]))
+        if len(vectors) < len(texts):
+            done = 100 * len(vectors) // len(texts)
+            await _progress(db, scope, document_id, done, DocumentStatus.ready)
+    async with db.session() as session, session.begin():
+        await ChunkRepository(session, scope).set_vectors(
+            [(r.id, v) for r, v in zip(rows, vectors, strict=True)], model
+        )
+        await DocumentRepository(session, scope).set_progress(
+            document_id, 100, DocumentStatus.ready
+        )
+
+
+async def reembed_failed(db: Database, scope: TenantScope, document_id: uuid.UUID) -> None:
+    """A re-embedding given up: the document is as it was (its progress back to 100)."""
+    await _progress(db, scope, document_id, 100, DocumentStatus.ready)
+
+
+async def _progress(
+    db: Database,
+    scope: TenantScope,
+    document_id: uuid.UUID,
+    value: int,
+    status: DocumentStatus = DocumentStatus.pending,
+) -> None:
+    async with db.session() as session, session.begin():
+        await DocumentRepository(session, scope).set_progress(document_id, value, status)
 
 
 # --- reads and delete --------------------------------------------------------------------

@@ -8,6 +8,7 @@ runs is simply gone; an Idempotency-Key queues one job; the last failed attempt 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -48,6 +49,7 @@ async def env(
             run_worker_in_process=False,
             document_sync_max_pages=1,
             document_sync_max_bytes=2000,
+            ai_endpoint_allowed_hosts=["fake-openai.test"],
             _env_file=None,
         )  # type: ignore[call-arg]
         db = Database(url, pool_size=6)
@@ -272,3 +274,59 @@ async def test_search_in_an_autocommit_session_sets_its_plans(
     assert passages[0].document_id == uuid.UUID(r.json()["id"])
     assert passages[0].vector_rank == 1
     assert settings == [("force_custom_plan", "relaxed_order")]
+
+
+def _embeddings_endpoint(request: httpx.Request) -> httpx.Response:
+    """An OpenAI-compatible /embeddings: a unit vector per text."""
+    body = json.loads(request.content)
+    data = [
+        {"object": "embedding", "index": i, "embedding": [0.0] * i + [1.0] + [0.0] * (511 - i)}
+        for i, _ in enumerate(body["input"])
+    ]
+    usage = {"prompt_tokens": 1, "total_tokens": 1}
+    return httpx.Response(200, json={"object": "list", "data": data, "usage": usage, "model": "m"})
+
+
+async def test_a_new_embedding_model_re_embeds_the_passages_by_a_job(
+    env: Any, embedder: Embedder
+) -> None:
+    """The tenant switches to its own embeddings model: `POST /documents/reindex` queues a
+    job per document with passages of the old one; the job embeds them with the new model
+    at the tenant's endpoint (progress on the document), all at once; again: nothing."""
+    app, client = env
+    r = await _upload(client, "horario.txt", b"Horario: de 9 a 18 horas.", "text/plain")
+    assert r.status_code == 201, r.text
+    document_id = r.json()["id"]
+    settings = {
+        "base_url": "http://fake-openai.test/v1",
+        "api_key": "sk-tenant",
+        "embedding_model": "text-embedding-3-small",
+    }
+    assert (await client.put("/api/v1/tenant/ai-settings", json=settings)).status_code == 200
+    fake = httpx.AsyncClient(transport=httpx.MockTransport(_embeddings_endpoint))
+    original = app.state.http_client
+    app.state.http_client = fake
+    set_ingest_context(IngestContext(app.state.db, embedder, app.state.settings, fake))
+    try:
+        r = await client.post(f"{URL}/reindex")
+        assert r.status_code == 202, r.text
+        queued = r.json()
+        assert queued["model"] == "openai:text-embedding-3-small"
+        assert document_id in queued["document_ids"]
+        assert (await client.get(f"{URL}/{document_id}")).json()["progress"] == 0
+        await _work(app)
+        again = (await client.post(f"{URL}/reindex")).json()
+    finally:
+        app.state.http_client = original
+        set_ingest_context(IngestContext(app.state.db, embedder, app.state.settings))
+        await client.put("/api/v1/tenant/ai-settings", json={"engine": "local"})
+    done = (await client.get(f"{URL}/{document_id}")).json()
+    assert (done["status"], done["progress"]) == ("ready", 100)
+    async with app.state.db.session() as session:
+        models = await session.execute(
+            select(DocumentChunk.embedding_model).where(
+                DocumentChunk.document_id == uuid.UUID(document_id)
+            )
+        )
+        assert set(models.scalars()) == {"openai:text-embedding-3-small"}
+    assert again["document_ids"] == []
