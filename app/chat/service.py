@@ -226,11 +226,17 @@ def _last_call(recent: list[Message]) -> ToolCall | None:
     return ToolCall(str(call["name"]), dict(call["arguments"]))
 
 
-async def _client_context(rt: Runtime, tools: ToolScope, client_id: uuid.UUID) -> dict[str, Any]:
+async def _client_context(
+    rt: Runtime, tools: ToolScope, client_id: uuid.UUID
+) -> dict[str, Any] | None:
     """What a language model is told of the conversation's client each turn: its profile
-    and its latest analyses (the `latest_results` tool's figures and sentence)."""
-    async with rt.db.read_session() as session:
-        profile = await clients_service.client_profile(session, tools.scope, client_id)
+    and its latest analyses (the `latest_results` tool's figures and sentence); None when
+    the client was deleted meanwhile (the turn goes on without it)."""
+    try:
+        async with rt.db.read_session() as session:
+            profile = await clients_service.client_profile(session, tools.scope, client_id)
+    except NotFound:
+        return None
     context: dict[str, Any] = {"client_id": str(client_id), **asdict(profile)}
     try:
         latest = await call_tool(tools, AgentTool.latest_results, {"client_id": str(client_id)})
