@@ -258,14 +258,12 @@ async def search_latency(
     out: dict[str, tuple[float, float]] = {}
     # Warm-up: plans, caches, the model.
     for q in queries[:10]:
-        async with db.session() as session:
-            await service.search(session, scope, q, k=5, embedder=embedder)
+        await service.search(db.session, scope, q, k=5, embedder=embedder)
     if model == embedder.model:
         total: list[float] = []
         for q in queries:
             started = time.perf_counter()
-            async with db.session() as session:
-                await service.search(session, scope, q, k=5, embedder=embedder)
+            await service.search(db.session, scope, q, k=5, embedder=embedder)
             total.append(time.perf_counter() - started)
         out["service.search (embedding included)"] = percentiles(total)
     sql: list[float] = []

@@ -191,6 +191,15 @@ async def get_spec(
     return _spec(agent, await _version(session, scope, agent.id, number))
 
 
+async def agent_id_by_slug(session: AsyncSession, scope: TenantScope, slug: str) -> uuid.UUID:
+    """The id of the tenant's agent with this slug (how an existing product names it);
+    404 otherwise."""
+    agent = await AgentRepository(session, scope).get_by_slug(slug)
+    if agent is None:
+        raise NotFound(AGENT_NOT_FOUND)
+    return agent.id
+
+
 async def get_spec_by_slug(session: AsyncSession, scope: TenantScope, slug: str) -> AgentSpec:
     """The tenant's agent with this slug at its current prompt version; 404 otherwise."""
     agent = await AgentRepository(session, scope).get_by_slug(slug)

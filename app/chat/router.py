@@ -78,16 +78,19 @@ async def chat(
     )
 
 
+Checked = tuple[uuid.UUID, ChatIn, Actor, service.Prepared]
+
+
 async def _checked_turn(
     request: Request, agent_id: uuid.UUID, body: ChatIn, auth: ReaderDep
-) -> tuple[uuid.UUID, ChatIn, Actor]:
+) -> Checked:
     """404 (409) before any event is sent: the agent (and the conversation) must be the
     tenant's, and active. Its own short session: a request's session would be held until
     the stream ends."""
     rt = _runtime(request)
     async with rt.db.read_session() as session:
-        await service.check_turn(session, rt, service.Caller(auth.actor), agent_id, body)
-    return agent_id, body, auth.actor
+        prepared = await service.check_turn(session, rt, service.Caller(auth.actor), agent_id, body)
+    return agent_id, body, auth.actor, prepared
 
 
 @router.post(
@@ -106,9 +109,9 @@ async def _checked_turn(
 )
 async def chat_stream(
     request: Request,
-    checked: Annotated[tuple[uuid.UUID, ChatIn, Actor], Depends(_checked_turn)],
+    checked: Annotated[Checked, Depends(_checked_turn)],
 ) -> AsyncIterator[ServerSentEvent]:
-    agent_id, body, actor = checked
+    agent_id, body, actor, prepared = checked
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
 
     async def emit(piece: str) -> None:
@@ -117,7 +120,12 @@ async def chat_stream(
     async def run() -> None:
         try:
             out = await service.turn(
-                _runtime(request), service.Caller(actor), agent_id, body, emit=emit
+                _runtime(request),
+                service.Caller(actor),
+                agent_id,
+                body,
+                emit=emit,
+                prepared=prepared,
             )
         except AppError as exc:
             await queue.put(("error", exc))
@@ -254,7 +262,7 @@ async def product_chat(
     if str(body.usuario_id) != external_id:
         raise Forbidden("usuario_id is not the token's user")
     async with _runtime(request).db.read_session() as session:
-        agent = await agents_service.get_spec_by_slug(session, actor.scope, body.proyecto)
+        agent_id = await agents_service.agent_id_by_slug(session, actor.scope, body.proyecto)
 
     def shape(out: TurnOut) -> dict[str, Any]:
         native = out.model_dump(mode="json")
@@ -263,7 +271,7 @@ async def product_chat(
     return await service.turn_once(
         _runtime(request),
         service.Caller(actor),
-        agent.id,
+        agent_id,
         ChatIn(message=body.mensaje),
         idempotency_key=None,
         request_hash="",

@@ -112,7 +112,7 @@ def choose_engine(
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     """What a turn reads before anything is stored: the agent at the conversation's
     prompt version, the conversation it continues (if any), the tenant's zone and AI
     settings, and its clients (for names in questions)."""
@@ -133,7 +133,7 @@ async def _prepare(
     *,
     channel: str,
     resume_latest: bool,
-) -> _Prepared:
+) -> Prepared:
     """404 unless the agent, the conversation (of that agent) and the client are the
     tenant's; 409 when the agent is inactive."""
     scope = caller.scope
@@ -156,7 +156,7 @@ async def _prepare(
         ClientRef(id=i, name=n, aliases=a)
         for i, n, a in await clients_service.client_names(session, scope)
     ]
-    return _Prepared(
+    return Prepared(
         agent=agent,
         conversation_id=conversation.id if conversation is not None else None,
         timezone=tenant.timezone,
@@ -168,7 +168,7 @@ async def _prepare(
 async def _open(
     session: AsyncSession,
     caller: Caller,
-    prepared: _Prepared,
+    prepared: Prepared,
     req: ChatIn,
     *,
     channel: str,
@@ -256,10 +256,11 @@ async def turn(
     channel: str = Channel.api.value,
     contact_id: uuid.UUID | None = None,
     resume_latest: bool = False,
+    prepared: Prepared | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> TurnOut:
     """One turn with the agent; raises 502/504 (after storing the failed turn) when the
-    engine fails.
+    engine fails. `prepared`: the reads `check_turn` already made (a streamed turn).
 
     Three short uses of the database and none while the engine works: reads (agent,
     conversation, tenant, clients) -> one transaction that stores the user's message ->
@@ -268,16 +269,18 @@ async def turn(
     """
     started = time.perf_counter()
     scope = caller.scope
-    async with rt.db.read_session() as session:
-        prepared = await _prepare(
-            session, rt, caller, agent_id, req, channel=channel, resume_latest=resume_latest
-        )
-    # The engine before anything is stored: one that is not configured is a 422 that
-    # changes nothing, and the tenant's own endpoint is checked (a DNS lookup) as the
-    # analyses check it before every run.
+    if prepared is None:
+        async with rt.db.read_session() as session:
+            prepared = await _prepare(
+                session, rt, caller, agent_id, req, channel=channel, resume_latest=resume_latest
+            )
+    # The engine and the embedder before anything is stored: one that is not configured
+    # is a 422 that changes nothing, and the tenant's own endpoints are checked (a DNS
+    # lookup) as the analyses check them before every run.
     engine, model = choose_engine(rt, prepared.tenant_ai, prepared.agent)
     if engine.name == "openai":
         await ensure_allowed_endpoint(rt.settings, prepared.tenant_ai)
+    embedder = await tenant_embedder(rt.embedder, rt.settings, prepared.tenant_ai, rt.http_client)
     async with rt.db.session() as session, session.begin():
         conversation, history, previous_call = await _open(
             session, caller, prepared, req, channel=channel, contact_id=contact_id
@@ -286,19 +289,15 @@ async def turn(
     zone = ZoneInfo(prepared.timezone)
 
     async def retrieve(query: str) -> list[Passage]:
-        embedder = await tenant_embedder(
-            rt.embedder, rt.settings, prepared.tenant_ai, rt.http_client
+        return await documents_service.search(
+            rt.db.read_session,
+            scope,
+            query,
+            client_id=conversation.client_id,
+            agent_id=agent.id,
+            k=RETRIEVE_K,
+            embedder=embedder,
         )
-        async with rt.db.read_session() as reads:
-            return await documents_service.search(
-                reads,
-                scope,
-                query,
-                client_id=conversation.client_id,
-                agent_id=agent.id,
-                k=RETRIEVE_K,
-                embedder=embedder,
-            )
 
     tools = ToolScope(
         sessions=rt.db.read_session,
@@ -307,6 +306,7 @@ async def turn(
         timezone=prepared.timezone,
         today=now().astimezone(zone).date(),
         client_id=conversation.client_id,
+        clients=[(c.id, c.name, c.aliases) for c in prepared.clients],
     )
     client_context = None
     if engine.name == "openai" and conversation.client_id is not None:
@@ -446,11 +446,11 @@ async def turn_once(
 
 async def check_turn(
     session: AsyncSession, rt: Runtime, caller: Caller, agent_id: uuid.UUID, req: ChatIn
-) -> None:
+) -> Prepared:
     """What a streamed turn checks before its first event: the turn's own reads (404
     unless the agent, conversation and client are the tenant's; 409 for an inactive
-    agent)."""
-    await _prepare(
+    agent), handed to `turn` so that it does not read them again."""
+    return await _prepare(
         session, rt, caller, agent_id, req, channel=Channel.api.value, resume_latest=False
     )
 

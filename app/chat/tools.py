@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -39,6 +38,7 @@ from app.chat.dates import describe_period, local_bounds, local_day
 from app.clients import service as clients_service
 from app.clients.models import SocialAccount
 from app.core.auth import AuthContext
+from app.core.db import SessionOpener
 from app.core.enums import AgentTool, Role
 from app.core.errors import NotFound
 from app.core.imports import PLATFORM_ALIASES
@@ -51,27 +51,26 @@ from app.posts.models import Post
 # --------------------------------------------------------------------------- interfaces
 
 
-Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-
-
 @dataclass(frozen=True)
 class ToolScope:
     """What a turn lends its tools. Each call opens its own session (`sessions`): no
     connection is held between calls, nor while a language model decides the next one."""
 
-    sessions: Sessions
+    sessions: SessionOpener
     scope: TenantScope  # every query filters by it
     language: str  # "es" | "en": the agent's language; summaries in it
     timezone: str  # the tenant's IANA zone (dates are local days)
     today: date  # the local date "now"
     client_id: uuid.UUID | None  # the conversation's client, if any (a default filter)
+    # The tenant's clients (id, name, aliases) as the turn read them; None: read per call.
+    clients: Sequence[tuple[uuid.UUID, str, tuple[str, ...]]] | None = None
 
 
 @dataclass(frozen=True)
 class ToolContext(ToolScope):
     """What one tool call reads with: the turn's scope and the call's session."""
 
-    session: AsyncSession
+    session: AsyncSession = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,9 @@ async def _client(
     """The client a tool reads: the one given (it must be the tenant's), else the
     conversation's, else the tenant's only one; else None (every client) or, for a tool
     about one client, a question back."""
-    clients = await clients_service.client_names(ctx.session, ctx.scope)
+    clients = ctx.clients
+    if clients is None:
+        clients = await clients_service.client_names(ctx.session, ctx.scope)
     names = {id_: name for id_, name, _ in clients}
     wanted = client_id or ctx.client_id
     if wanted is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -112,6 +112,11 @@ def connection_lost(conn: Any, exc: BaseException) -> DatabaseUnavailable | None
     if conn.is_closed():
         return DatabaseUnavailable(retryable=True)
     return database_unavailable(exc)
+
+
+# Opens a session for one short piece of work (`Database.read_session`, a test's own):
+# for work that must not hold a connection while it waits on something else.
+SessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 class Database:

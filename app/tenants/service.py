@@ -16,6 +16,7 @@ from app.core.config import Settings
 from app.core.crypto import decrypt
 from app.core.enums import ROLE_RANK, Role
 from app.core.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
+from app.core.repository import flush_or_conflict
 from app.core.scope import Actor, TenantScope
 from app.core.security import PasswordHasher, sha256_hex
 from app.tenants import audit
@@ -77,6 +78,9 @@ async def active_user_by_external_id(session: AsyncSession, external_id: str) ->
     return (await session.execute(query)).scalar_one_or_none()
 
 
+USER_TAKEN = "Another user has this email or external_id"
+
+
 async def _check_external_id_free(session: AsyncSession, external_id: str) -> None:
     found = await session.execute(select(User.id).where(User.external_id == external_id))
     if found.first() is not None:
@@ -110,7 +114,7 @@ async def create_user(
             external_id=data.external_id,
         )
     )
-    await session.flush()
+    await flush_or_conflict(session, USER_TAKEN)  # two requests at once
     audit.record(
         session,
         auth.actor,
@@ -161,7 +165,7 @@ async def update_user(
         user.id,
         {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()},
     )
-    await session.flush()
+    await flush_or_conflict(session, USER_TAKEN)  # two requests at once
     return user
 
 

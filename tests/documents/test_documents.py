@@ -6,6 +6,7 @@ without changing anything, Idempotency-Key, and who sees which documents in sear
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
 import httpx
@@ -261,7 +262,11 @@ async def test_another_tenants_documents_are_invisible(
     assert await _count(session, Document, tenant_a) == before + 1
     # And the service, as the chat calls it, sees the same.
     passages = await service.search(
-        session, TenantScope(tenant_a.tenant.id), "envío", k=20, embedder=embedder
+        lambda: nullcontext(session),
+        TenantScope(tenant_a.tenant.id),
+        "envío",
+        k=20,
+        embedder=embedder,
     )
     assert {p.document_id for p in passages} == {uuid.UUID(mine["id"])}
 

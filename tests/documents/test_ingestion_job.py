@@ -118,9 +118,11 @@ async def test_a_large_text_is_read_by_a_job_with_progress(
     written: list[int] = []
     progress = service._progress
 
-    async def recording(db: Database, scope: Any, document_id: uuid.UUID, value: int) -> None:
+    async def recording(
+        db: Database, scope: Any, document_id: uuid.UUID, value: int, *status: Any
+    ) -> None:
         written.append(value)
-        await progress(db, scope, document_id, value)
+        await progress(db, scope, document_id, value, *status)
 
     monkeypatch.setattr(service, "_progress", recording)
     seen: list[int] = []
@@ -267,10 +269,9 @@ async def test_search_in_an_autocommit_session_sets_its_plans(
         return rows
 
     monkeypatch.setattr(PassageSearch, "_fetch", spying)
-    async with app.state.db.read_sessionmaker() as session:
-        passages = await service.search(
-            session, scope, "devoluciones en 30 días", embedder=embedder
-        )
+    passages = await service.search(
+        app.state.db.read_sessionmaker, scope, "devoluciones en 30 días", embedder=embedder
+    )
     assert passages[0].document_id == uuid.UUID(r.json()["id"])
     assert passages[0].vector_rank == 1
     assert settings == [("force_custom_plan", "relaxed_order")]
